@@ -1,0 +1,63 @@
+"""nnbook: a feedforward neural network from scratch in NumPy.
+
+The package the book's chapters import. One module per concept:
+
+- :mod:`nnbook.activations`: ReLU, sigmoid, tanh, softmax, linear
+- :mod:`nnbook.layers`: the ``Layer`` interface and the ``Dense`` layer
+- :mod:`nnbook.losses`: mean squared error and cross-entropy (with the fused softmax gradient)
+- :mod:`nnbook.network`: ``NeuralNetwork`` and ``compute_gradients``
+- :mod:`nnbook.optimizers`: SGD (with momentum) and Adam, Keras' exact rules
+- :mod:`nnbook.training`: the mini-batch training loop
+- :mod:`nnbook.gradcheck`: numerical gradient checking
+- :mod:`nnbook.datasets`: XOR, spirals, splits, scikit-learn's bundled data
+- :mod:`nnbook.plotting`: training histories and decision boundaries
+"""
+
+from .activations import Activation, Linear, ReLU, Sigmoid, Softmax, Tanh, get_activation
+from .datasets import (
+    generate_spiral_data,
+    generate_xor_data,
+    load_breast_cancer,
+    load_digits,
+    one_hot,
+    standardize,
+    train_val_split,
+)
+from .gradcheck import check_gradients, finite_difference_gradient, numerical_gradient, rel_error
+from .layers import Dense, Layer
+from .losses import CrossEntropyLoss, MSELoss
+from .network import NeuralNetwork
+from .optimizers import SGD, Adam
+from .training import TrainingDiverged, train_network
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Activation",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+    "Softmax",
+    "Linear",
+    "get_activation",
+    "Layer",
+    "Dense",
+    "MSELoss",
+    "CrossEntropyLoss",
+    "NeuralNetwork",
+    "SGD",
+    "Adam",
+    "train_network",
+    "TrainingDiverged",
+    "rel_error",
+    "finite_difference_gradient",
+    "numerical_gradient",
+    "check_gradients",
+    "generate_xor_data",
+    "generate_spiral_data",
+    "train_val_split",
+    "one_hot",
+    "standardize",
+    "load_breast_cancer",
+    "load_digits",
+]

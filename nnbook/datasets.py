@@ -1,0 +1,261 @@
+"""Data: synthetic problems (XOR, spirals), splitting, one-hot encoding, and
+scikit-learn's bundled breast-cancer and digits data ready for a network.
+
+Every function that draws random numbers takes ``rng`` (a
+``numpy.random.Generator``, an int seed, or ``None`` for seed 0); nothing
+touches NumPy's global random state. Nothing is downloaded: scikit-learn ships
+both real data sets inside the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import as_matrix, as_rng, check_positive_int, class_labels
+from ._checks import one_hot as _one_hot
+
+__all__ = [
+    "generate_xor_data",
+    "generate_spiral_data",
+    "train_val_split",
+    "one_hot",
+    "standardize",
+    "DataSplit",
+    "load_breast_cancer",
+    "load_digits",
+]
+
+
+def one_hot(labels, n_classes: int | None = None, *, dtype=np.float64) -> np.ndarray:
+    """Encode integer labels of shape (N,) as one-hot rows of shape (N, n_classes).
+
+    Examples
+    --------
+    >>> one_hot([0, 2, 1]).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+    >>> one_hot([3], n_classes=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: labels holds class label 3, out of range for 3 classes: labels must lie in [0, 2]
+    """
+    return _one_hot(labels, n_classes, dtype=dtype)
+
+
+def generate_xor_data(n_samples: int = 200, *, rng=None):
+    """The XOR problem: label 1 where the two coordinates have the same sign.
+
+    Points are standard normal in the plane; the classes are the quadrant
+    pairs {x1 x2 > 0} and {x1 x2 <= 0}, which no straight line separates.
+
+    Returns
+    -------
+    X : ndarray, shape (n_samples, 2)
+    y_onehot : ndarray, shape (n_samples, 2)
+    y : ndarray of int, shape (n_samples,)
+
+    Examples
+    --------
+    >>> X, Y, y = generate_xor_data(4, rng=0)
+    >>> X.shape, Y.shape, y.shape
+    ((4, 2), (4, 2), (4,))
+    >>> bool(np.all(y == (X[:, 0] * X[:, 1] > 0)))
+    True
+    """
+    n_samples = check_positive_int(n_samples, "n_samples")
+    rng = as_rng(rng)
+    X = rng.standard_normal((n_samples, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    return X, _one_hot(y, 2), y
+
+
+def generate_spiral_data(n_samples: int = 100, n_classes: int = 3, *, noise: float = 0.2, rng=None):
+    """Interleaved spirals, ``n_samples`` points per class (CS231n's classic data).
+
+    Class ``k`` has radius growing linearly from 0 to 1 and angle from ``4k``
+    to ``4(k + 1)`` radians plus Gaussian noise of standard deviation ``noise``.
+
+    Returns
+    -------
+    X : ndarray, shape (n_samples * n_classes, 2)
+    y_onehot : ndarray, shape (n_samples * n_classes, n_classes)
+    y : ndarray of int, shape (n_samples * n_classes,)
+        Sorted by class: split with :func:`train_val_split`, never by slicing.
+    """
+    n_samples = check_positive_int(n_samples, "n_samples")
+    n_classes = check_positive_int(n_classes, "n_classes")
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
+    rng = as_rng(rng)
+    X = np.zeros((n_samples * n_classes, 2))
+    y = np.zeros(n_samples * n_classes, dtype=np.int64)
+    for k in range(n_classes):
+        ix = slice(n_samples * k, n_samples * (k + 1))
+        r = np.linspace(0.0, 1.0, n_samples)
+        t = np.linspace(4.0 * k, 4.0 * (k + 1), n_samples) + rng.standard_normal(n_samples) * noise
+        X[ix] = np.c_[r * np.sin(t), r * np.cos(t)]
+        y[ix] = k
+    return X, _one_hot(y, n_classes), y
+
+
+def train_val_split(X, y, val_fraction: float = 0.2, *, rng=None, stratify: bool = True):
+    """Shuffle and split into training and validation sets.
+
+    With ``stratify=True`` (the default) every class keeps its proportion in
+    both parts: each class contributes ``round(val_fraction * n_class)`` samples
+    to validation (at least one, and never all, when it has two or more).
+
+    Parameters
+    ----------
+    X : ndarray, shape (N, ...)
+    y : ndarray, shape (N,) labels or (N, K) one-hot
+    val_fraction : float in (0, 1)
+    rng : numpy.random.Generator, int or None
+    stratify : bool
+        Set ``False`` for regression targets.
+
+    Returns
+    -------
+    X_train, X_val, y_train, y_val
+
+    Examples
+    --------
+    >>> X, Y, y = generate_spiral_data(10, 3, rng=0)
+    >>> X_tr, X_val, y_tr, y_val = train_val_split(X, y, 0.2, rng=0)
+    >>> np.bincount(y_val).tolist(), np.bincount(y_tr).tolist()
+    ([2, 2, 2], [8, 8, 8])
+    """
+    X = np.asarray(X)
+    y = np.asarray(y)
+    if X.ndim == 0 or y.ndim == 0 or X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"X and y must have the same number of samples, got shapes {X.shape} and {y.shape}"
+        )
+    if not (0 < val_fraction < 1):
+        raise ValueError(f"val_fraction must lie in (0, 1), got {val_fraction}")
+    n = X.shape[0]
+    rng = as_rng(rng)
+    if stratify:
+        labels = class_labels(y, "y")
+        val_idx = []
+        for c in np.unique(labels):
+            members = rng.permutation(np.flatnonzero(labels == c))
+            k = int(round(val_fraction * len(members)))
+            if len(members) >= 2:
+                k = min(max(k, 1), len(members) - 1)
+            val_idx.append(members[:k])
+        val_idx = np.concatenate(val_idx)
+    else:
+        val_idx = rng.permutation(n)[: int(round(val_fraction * n))]
+    if len(val_idx) == 0 or len(val_idx) == n:
+        raise ValueError(f"val_fraction={val_fraction} leaves an empty part for {n} samples")
+    is_val = np.zeros(n, dtype=bool)
+    is_val[val_idx] = True
+    train_idx = rng.permutation(np.flatnonzero(~is_val))
+    val_idx = rng.permutation(np.flatnonzero(is_val))
+    return X[train_idx], X[val_idx], y[train_idx], y[val_idx]
+
+
+def standardize(X_train, *others):
+    """Scale features to mean 0 and standard deviation 1 using the training set's statistics only.
+
+    Constant features (standard deviation 0, e.g. the blank border pixels of the
+    digits) are centred and left unscaled.
+
+    Returns
+    -------
+    tuple
+        The scaled ``X_train``, then each array of ``others`` scaled with the
+        same mean and scale, then ``(mean, scale)``.
+
+    Examples
+    --------
+    >>> Xtr, Xte, (mean, scale) = standardize(np.array([[0.0], [2.0]]), np.array([[4.0]]))
+    >>> Xtr.ravel().tolist(), Xte.ravel().tolist(), mean.tolist(), scale.tolist()
+    ([-1.0, 1.0], [3.0], [1.0], [1.0])
+    """
+    X_train = as_matrix(X_train, "X_train")
+    mean = X_train.mean(axis=0)
+    scale = X_train.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    scaled = [(X_train - mean) / scale]
+    for i, X in enumerate(others):
+        scaled.append((as_matrix(X, f"others[{i}]", n_columns=X_train.shape[1]) - mean) / scale)
+    return (*scaled, (mean, scale))
+
+
+@dataclass
+class DataSplit:
+    """A train/validation/test split, standardised with the training statistics.
+
+    Labels are integer classes, shape (N,).
+    """
+
+    X_train: np.ndarray
+    X_val: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_val: np.ndarray
+    y_test: np.ndarray
+    feature_names: list
+    target_names: list
+    mean: np.ndarray
+    scale: np.ndarray
+
+    @property
+    def n_features(self) -> int:
+        return self.X_train.shape[1]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.target_names)
+
+
+def _split_and_scale(X, y, feature_names, target_names, val_fraction, test_fraction, rng):
+    if not (0 < test_fraction < 1 and 0 < val_fraction < 1 and val_fraction + test_fraction < 1):
+        raise ValueError(
+            "val_fraction and test_fraction must be positive with a sum below 1, "
+            f"got {val_fraction} and {test_fraction}"
+        )
+    rng = as_rng(rng)
+    X_rest, X_test, y_rest, y_test = train_val_split(X, y, test_fraction, rng=rng)
+    X_train, X_val, y_train, y_val = train_val_split(
+        X_rest, y_rest, val_fraction / (1 - test_fraction), rng=rng
+    )
+    X_train, X_val, X_test, (mean, scale) = standardize(X_train, X_val, X_test)
+    return DataSplit(
+        X_train, X_val, X_test, y_train, y_val, y_test, list(feature_names), list(target_names), mean, scale
+    )
+
+
+def load_breast_cancer(*, val_fraction: float = 0.2, test_fraction: float = 0.2, rng=None) -> DataSplit:
+    """The Wisconsin diagnostic breast-cancer data (569 biopsies, 30 nuclear features).
+
+    Shipped with scikit-learn (``sklearn.datasets.load_breast_cancer``):
+    features of cell nuclei measured on digitised fine-needle aspirate images;
+    label 0 = malignant, 1 = benign. Split stratified into train, validation and
+    test sets and standardised with the training set's statistics only.
+    """
+    from sklearn import datasets as skd
+
+    data = skd.load_breast_cancer()
+    return _split_and_scale(
+        data.data, data.target, data.feature_names, data.target_names, val_fraction, test_fraction, rng
+    )
+
+
+def load_digits(*, val_fraction: float = 0.2, test_fraction: float = 0.2, rng=None) -> DataSplit:
+    """Handwritten digits as 8x8 images (1797 samples, 64 pixel features, 10 classes).
+
+    Shipped with scikit-learn (``sklearn.datasets.load_digits``). Split
+    stratified into train, validation and test sets and standardised with the
+    training set's statistics only (the pixels' original range is 0-16).
+    """
+    from sklearn import datasets as skd
+
+    data = skd.load_digits()
+    return _split_and_scale(
+        data.data, data.target, data.feature_names, [str(t) for t in data.target_names],
+        val_fraction, test_fraction, rng,
+    )

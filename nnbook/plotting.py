@@ -1,0 +1,122 @@
+"""Figures: training histories and decision boundaries.
+
+Every function returns a :class:`matplotlib.figure.Figure` and never calls
+``plt.show()``; the caller decides whether to show or save it. Figures have an
+opaque white background and colour-blind-safe colours (Okabe and Ito), so they
+read the same on the book's light and dark themes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+from ._checks import as_matrix, class_labels
+
+__all__ = ["COLORS", "plot_training_history", "plot_decision_boundary"]
+
+#: Okabe-Ito colour-blind-safe palette.
+COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+def _new_figure(figsize) -> Figure:
+    fig = Figure(figsize=figsize, facecolor="white", layout="constrained")
+    return fig
+
+
+def plot_training_history(history: dict, title: str = "Training History") -> Figure:
+    """Loss and accuracy per epoch, training and validation, side by side.
+
+    Parameters
+    ----------
+    history : dict
+        As returned by :func:`nnbook.training.train_network`: lists
+        ``train_loss``, ``val_loss`` and optionally ``train_acc``, ``val_acc``
+        (the accuracy panel is left out when they are absent or all NaN).
+    title : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    for key in ("train_loss", "val_loss"):
+        if key not in history:
+            raise ValueError(f"history needs the key {key!r}, got keys {sorted(history)}")
+    has_acc = all(k in history for k in ("train_acc", "val_acc")) and not np.all(
+        np.isnan(np.asarray(history["val_acc"], dtype=float))
+    )
+    fig = _new_figure((11, 4) if has_acc else (5.5, 4))
+    axes = fig.subplots(1, 2 if has_acc else 1, squeeze=False)[0]
+    epochs = np.arange(1, len(history["train_loss"]) + 1)
+    panels = [("loss", "Loss", "train_loss", "val_loss")]
+    if has_acc:
+        panels.append(("accuracy", "Accuracy", "train_acc", "val_acc"))
+    for ax, (what, label, train_key, val_key) in zip(axes, panels):
+        ax.plot(epochs, history[train_key], color=COLORS[0], lw=2, label=f"training {what}")
+        ax.plot(epochs, history[val_key], color=COLORS[1], lw=2, ls="--", label=f"validation {what}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.set_title(f"{title}: {what}")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    if has_acc:
+        axes[1].set_ylim(min(0.0, np.nanmin(history["val_acc"])) - 0.02, 1.02)
+    return fig
+
+
+def plot_decision_boundary(
+    network, X, y, *, ax=None, resolution: int = 200, title: str | None = None, padding: float = 0.5
+) -> Figure:
+    """Predicted class over the plane, with the data points on top.
+
+    Parameters
+    ----------
+    network : NeuralNetwork
+        A classifier with 2 inputs.
+    X : ndarray, shape (N, 2)
+    y : ndarray, shape (N,) labels or (N, K) one-hot
+    ax : matplotlib Axes, optional
+        Draw into this Axes (e.g. one panel of small multiples); by default a
+        new figure is made.
+    resolution : int
+        Grid points per axis.
+    title : str, optional
+    padding : float
+        Margin around the data, in data units.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure holding the axes.
+    """
+    X = as_matrix(X, "X", n_columns=2)
+    if network.layer_sizes[0] != 2:
+        raise ValueError(f"plot_decision_boundary needs a network with 2 inputs, got {network.layer_sizes[0]}")
+    n_classes = max(2, network.layer_sizes[-1])
+    labels = class_labels(y, "y", n_classes=n_classes)
+    if labels.shape[0] != X.shape[0]:
+        raise ValueError(f"y has {labels.shape[0]} labels for {X.shape[0]} points")
+    if ax is None:
+        fig = _new_figure((5, 4.5))
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+    x_min, y_min = X.min(axis=0) - padding
+    x_max, y_max = X.max(axis=0) + padding
+    xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
+    grid_pred = network.predict_classes(np.c_[xx.ravel(), yy.ravel()]).reshape(xx.shape)
+    cmap = ListedColormap(COLORS[:n_classes])
+    ax.contourf(xx, yy, grid_pred, levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.25)
+    ax.contour(xx, yy, grid_pred, levels=np.arange(n_classes) + 0.5, colors="0.3", linewidths=0.8)
+    for c in range(n_classes):
+        pts = X[labels == c]
+        ax.scatter(pts[:, 0], pts[:, 1], s=14, color=COLORS[c], edgecolor="white", linewidth=0.4, label=f"class {c}")
+    ax.set_xlim(x_min, x_max)
+    ax.set_ylim(y_min, y_max)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.legend(loc="upper right", fontsize="small", framealpha=0.9)
+    if title is not None:
+        ax.set_title(title)
+    return fig

@@ -1,0 +1,162 @@
+"""The training loop: shuffled mini-batches, epoch by epoch, with a history of the metrics."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from ._checks import as_rng, check_positive_int, class_labels
+from .losses import CrossEntropyLoss
+
+__all__ = ["TrainingDiverged", "train_network"]
+
+
+class TrainingDiverged(FloatingPointError):
+    """Raised when the training loss becomes NaN or infinite.
+
+    Attributes
+    ----------
+    history : dict
+        The history of the epochs completed before the divergence.
+    epoch, batch : int
+        Where the non-finite loss appeared (0-based).
+    """
+
+    def __init__(self, message: str, history: dict, epoch: int, batch: int):
+        super().__init__(message)
+        self.history = history
+        self.epoch = epoch
+        self.batch = batch
+
+
+def _n_correct(output: np.ndarray, labels: np.ndarray) -> int:
+    if output.shape[1] == 1:
+        pred = (output[:, 0] >= 0.5).astype(np.int64)
+    else:
+        pred = np.argmax(output, axis=1)
+    return int(np.sum(pred == labels))
+
+
+def train_network(
+    network,
+    X_train,
+    y_train,
+    X_val,
+    y_val,
+    loss_fn,
+    epochs: int = 100,
+    batch_size: int = 32,
+    optimizer=None,
+    rng=None,
+    verbose: bool = False,
+    progress: bool | None = None,
+) -> dict:
+    """Train ``network`` with mini-batches; return the history of losses and accuracies.
+
+    Each epoch shuffles the training set with ``rng``, splits it into batches of
+    ``batch_size`` (the last one smaller) and calls
+    ``network.train_step(X_batch, y_batch, loss_fn, optimizer)`` on each.
+
+    Parameters
+    ----------
+    network : NeuralNetwork
+    X_train : ndarray, shape (N, n_inputs)
+    y_train : ndarray, shape (N,) labels or (N, K) targets
+    X_val, y_val : ndarray
+        Validation data, evaluated after every epoch.
+    loss_fn : Loss
+    epochs : int
+    batch_size : int
+    optimizer : Optimizer or None
+        ``None``: plain gradient descent with ``network.learning_rate``.
+    rng : numpy.random.Generator, int or None
+        Drives the shuffling (``None``: seeded with 0).
+    verbose : bool
+        Print a line every 10 epochs and at the last one.
+    progress : bool or None
+        Show a tqdm progress bar over the epochs. ``None``: only for runs of
+        50 epochs or more when standard error is a terminal.
+
+    Returns
+    -------
+    dict
+        ``train_loss``, ``val_loss``, ``train_acc``, ``val_acc``: one float per epoch.
+        As in Keras' ``fit``, ``train_loss`` and ``train_acc`` are averaged over the
+        epoch's batches as they were seen (weighted by batch size), and the
+        validation metrics are computed after the epoch. Accuracies are only
+        defined for :class:`~nnbook.losses.CrossEntropyLoss`; for other losses
+        they are NaN.
+
+    Raises
+    ------
+    TrainingDiverged
+        When a batch loss is NaN or infinite; its ``history`` attribute holds
+        the epochs completed before.
+    """
+    X_train = np.asarray(X_train)
+    X_val = np.asarray(X_val)
+    n = X_train.shape[0] if X_train.ndim >= 1 else 0
+    if np.shape(y_train)[:1] != (n,):
+        raise ValueError(
+            f"X_train and y_train must have the same number of samples, got {n} and {np.shape(y_train)[:1]}"
+        )
+    if X_val.ndim < 1 or np.shape(y_val)[:1] != (X_val.shape[0],):
+        raise ValueError(
+            f"X_val and y_val must have the same number of samples, got {X_val.shape[:1]} and {np.shape(y_val)[:1]}"
+        )
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    rng = as_rng(rng)
+    y_train = np.asarray(y_train)
+    # validate everything once, up front, so a bad label fails before any training
+    network.compute_loss(X_train, y_train, loss_fn)
+    network.compute_loss(X_val, y_val, loss_fn)
+
+    classify = isinstance(loss_fn, CrossEntropyLoss)
+    if classify:
+        n_classes = max(2, network.layer_sizes[-1])
+        train_labels = class_labels(y_train, "y_train", n_classes=n_classes)
+
+    history = {"train_loss": [], "val_loss": [], "train_acc": [], "val_acc": []}
+    if progress is None:
+        progress = epochs >= 50 and sys.stderr.isatty()
+    epoch_iter = range(epochs)
+    if progress:
+        from tqdm.auto import tqdm
+
+        epoch_iter = tqdm(epoch_iter, desc="epochs", unit="epoch")
+
+    for epoch in epoch_iter:
+        order = rng.permutation(n)
+        total_loss, correct = 0.0, 0
+        for batch, start in enumerate(range(0, n, batch_size)):
+            idx = order[start : start + batch_size]
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss = network.train_step(X_train[idx], y_train[idx], loss_fn, optimizer)
+            if not np.isfinite(loss):
+                raise TrainingDiverged(
+                    f"training diverged: the loss became {loss} at epoch {epoch}, batch {batch}; "
+                    "lower the learning rate (history of the completed epochs is in .history)",
+                    history,
+                    epoch,
+                    batch,
+                )
+            total_loss += loss * len(idx)
+            if classify:
+                correct += _n_correct(network.output, train_labels[idx])
+        with np.errstate(over="ignore", invalid="ignore"):
+            val_loss = network.compute_loss(X_val, y_val, loss_fn)
+        history["train_loss"].append(total_loss / n)
+        history["val_loss"].append(float(val_loss))
+        history["train_acc"].append(correct / n if classify else float("nan"))
+        history["val_acc"].append(network.accuracy(X_val, y_val) if classify else float("nan"))
+        if progress:
+            epoch_iter.set_postfix(loss=f"{history['train_loss'][-1]:.4f}", val_loss=f"{val_loss:.4f}")
+        if verbose and (epoch % 10 == 0 or epoch == epochs - 1):
+            print(
+                f"Epoch {epoch:3d}/{epochs}: train loss = {history['train_loss'][-1]:.4f}, "
+                f"val loss = {history['val_loss'][-1]:.4f}, train acc = {history['train_acc'][-1]:.4f}, "
+                f"val acc = {history['val_acc'][-1]:.4f}"
+            )
+    return history
