@@ -1,0 +1,127 @@
+"""train_network: it learns, it is reproducible, and it stops clearly when training diverges."""
+
+import numpy as np
+import pytest
+
+from nnbook import (
+    SGD,
+    Adam,
+    CrossEntropyLoss,
+    MSELoss,
+    NeuralNetwork,
+    TrainingDiverged,
+    generate_spiral_data,
+    generate_xor_data,
+    train_network,
+    train_val_split,
+)
+
+
+def xor_run(seed, epochs=150):
+    rng = np.random.default_rng(seed)
+    X, Y, _ = generate_xor_data(400, rng=rng)
+    X_tr, X_val, y_tr, y_val = train_val_split(X, Y, 0.25, rng=rng)
+    net = NeuralNetwork([2, 16, 2], ["relu", "softmax"], rng=rng)
+    history = train_network(
+        net, X_tr, y_tr, X_val, y_val, CrossEntropyLoss(), epochs=epochs, batch_size=32,
+        optimizer=Adam(0.01), rng=rng,
+    )
+    return net, history
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_xor_is_learned(seed):
+    _, history = xor_run(seed)
+    assert history["val_acc"][-1] >= 0.95
+    assert history["train_loss"][-1] < history["train_loss"][0] / 3
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_three_class_spiral_is_learned(seed):
+    rng = np.random.default_rng(seed)
+    X, _, y = generate_spiral_data(100, 3, rng=rng)
+    X_tr, X_val, y_tr, y_val = train_val_split(X, y, 0.2, rng=rng)
+    assert set(np.unique(y_val)) == {0, 1, 2}  # the split is stratified, not sliced
+    net = NeuralNetwork([2, 64, 32, 3], ["relu", "relu", "softmax"], rng=rng)
+    history = train_network(
+        net, X_tr, y_tr, X_val, y_val, CrossEntropyLoss(), epochs=300, batch_size=32,
+        optimizer=Adam(0.01), rng=rng,
+    )
+    assert history["val_acc"][-1] >= 0.9
+
+
+def test_plain_gradient_descent_default_learns_xor():
+    rng = np.random.default_rng(3)
+    X, Y, _ = generate_xor_data(400, rng=rng)
+    X_tr, X_val, y_tr, y_val = train_val_split(X, Y, 0.25, rng=rng)
+    net = NeuralNetwork([2, 16, 2], ["relu", "softmax"], learning_rate=0.5, rng=rng)
+    history = train_network(net, X_tr, y_tr, X_val, y_val, CrossEntropyLoss(), epochs=200, rng=rng)
+    assert history["val_acc"][-1] >= 0.9
+
+
+def test_same_seed_gives_identical_history_and_other_seed_differs():
+    _, h1 = xor_run(7, epochs=20)
+    _, h2 = xor_run(7, epochs=20)
+    _, h3 = xor_run(8, epochs=20)
+    assert h1 == h2
+    assert h1["train_loss"] != h3["train_loss"]
+
+
+def test_history_keys_lengths_and_metric_meaning():
+    net, history = xor_run(4, epochs=5)
+    assert set(history) == {"train_loss", "val_loss", "train_acc", "val_acc"}
+    assert all(len(v) == 5 for v in history.values())
+    assert all(isinstance(v, float) for vals in history.values() for v in vals)
+    # val_acc is the accuracy of the final network on the validation data
+    rng = np.random.default_rng(4)
+    X, Y, _ = generate_xor_data(400, rng=rng)
+    _, X_val, _, y_val = train_val_split(X, Y, 0.25, rng=rng)
+    assert history["val_acc"][-1] == net.accuracy(X_val, y_val)
+    assert history["val_loss"][-1] == net.compute_loss(X_val, y_val, CrossEntropyLoss())
+
+
+def test_train_loss_is_the_sample_weighted_mean_of_batch_losses():
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(10, 2)), rng.normal(size=(10, 1))
+    net = NeuralNetwork([2, 1], ["linear"], learning_rate=0.1, rng=0)
+    twin = NeuralNetwork([2, 1], ["linear"], learning_rate=0.1, rng=0)
+    history = train_network(net, X, y, X, y, MSELoss(), epochs=1, batch_size=4, rng=np.random.default_rng(9))
+    order = np.random.default_rng(9).permutation(10)
+    losses = [twin.train_step(X[order[s : s + 4]], y[order[s : s + 4]], MSELoss()) for s in (0, 4, 8)]
+    assert history["train_loss"][0] == pytest.approx((4 * losses[0] + 4 * losses[1] + 2 * losses[2]) / 10, rel=1e-14)
+    assert np.isnan(history["train_acc"][0]) and np.isnan(history["val_acc"][0])  # regression: undefined
+
+
+def test_divergence_stops_with_clear_error_and_keeps_history():
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(64, 3)) * 10
+    y = rng.normal(size=(64, 1)) * 10
+    net = NeuralNetwork([3, 16, 1], ["relu", "linear"], rng=rng)
+    with pytest.raises(TrainingDiverged, match="diverged.*lower the learning rate") as info:
+        train_network(net, X, y, X, y, MSELoss(), epochs=50, batch_size=8, optimizer=SGD(5.0), rng=rng)
+    err = info.value
+    assert len(err.history["train_loss"]) == err.epoch
+    assert all(np.isfinite(err.history["train_loss"]))
+
+
+def test_bad_labels_fail_before_any_training():
+    rng = np.random.default_rng(7)
+    X, y = rng.normal(size=(10, 2)), rng.integers(0, 2, 10)
+    net = NeuralNetwork([2, 2], ["softmax"], rng=0)
+    before = net.layers[0].W.copy()
+    y_bad = y.copy()
+    y_bad[-1] = 2
+    with pytest.raises(ValueError, match="out of range"):
+        train_network(net, X, y_bad, X, y, CrossEntropyLoss(), epochs=3)
+    np.testing.assert_array_equal(net.layers[0].W, before)
+
+
+def test_progress_bar_can_be_forced(capsys):
+    rng = np.random.default_rng(8)
+    X, y = rng.normal(size=(8, 2)), rng.integers(0, 2, 8)
+    net = NeuralNetwork([2, 2], ["softmax"], rng=0)
+    train_network(net, X, y, X, y, CrossEntropyLoss(), epochs=3, progress=True)
+    assert "epochs" in capsys.readouterr().err
+    train_network(net, X, y, X, y, CrossEntropyLoss(), epochs=3, verbose=True, progress=False)
+    out = capsys.readouterr()
+    assert "Epoch   0/3" in out.out and "Epoch   2/3" in out.out and out.err == ""
