@@ -41,7 +41,10 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     [0.0, 0.5, 1.0]
     """
     z = np.asarray(z)
-    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    if not np.issubdtype(z.dtype, np.floating):
+        z = z.astype(np.float64)  # integer input: casting the result back would truncate it to 0/1
+    with np.errstate(under="ignore"):  # e^{-|z|} rounding to 0 is the exact float result, not an error
+        e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
 
 
@@ -62,7 +65,8 @@ def softmax(z: np.ndarray) -> np.ndarray:
     """
     z = np.asarray(z)
     shifted = z - np.max(z, axis=-1, keepdims=True)
-    e = np.exp(shifted)
+    with np.errstate(under="ignore"):  # exponents far below 0 round to exactly 0: not an error
+        e = np.exp(shifted)
     return e / np.sum(e, axis=-1, keepdims=True)
 
 
@@ -298,6 +302,8 @@ def get_activation(name_or_instance) -> Activation:
     if isinstance(name_or_instance, Activation):
         return name_or_instance
     if isinstance(name_or_instance, type) and issubclass(name_or_instance, Activation):
+        if name_or_instance is Activation:
+            raise TypeError("Activation is the abstract base class; choose one of " + ", ".join(ACTIVATIONS))
         return name_or_instance()
     if isinstance(name_or_instance, str):
         key = name_or_instance.strip().lower()

@@ -9,11 +9,12 @@ both real data sets inside the package.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_matrix, as_rng, check_positive_int, class_labels
+from ._checks import as_matrix, as_rng, check_fraction, check_positive_int, class_labels
 from ._checks import one_hot as _one_hot
 
 __all__ = [
@@ -85,8 +86,10 @@ def generate_spiral_data(n_samples: int = 100, n_classes: int = 3, *, noise: flo
     """
     n_samples = check_positive_int(n_samples, "n_samples")
     n_classes = check_positive_int(n_classes, "n_classes")
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise}")
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
+        raise TypeError(f"noise must be a number >= 0, got {noise!r} ({type(noise).__name__})")
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise}")
     rng = as_rng(rng)
     X = np.zeros((n_samples * n_classes, 2))
     y = np.zeros(n_samples * n_classes, dtype=np.int64)
@@ -132,8 +135,7 @@ def train_val_split(X, y, val_fraction: float = 0.2, *, rng=None, stratify: bool
         raise ValueError(
             f"X and y must have the same number of samples, got shapes {X.shape} and {y.shape}"
         )
-    if not (0 < val_fraction < 1):
-        raise ValueError(f"val_fraction must lie in (0, 1), got {val_fraction}")
+    val_fraction = check_fraction(val_fraction, "val_fraction", low_inclusive=False)
     n = X.shape[0]
     rng = as_rng(rng)
     if stratify:

@@ -181,6 +181,7 @@ class Dense(Layer):
                 f"Dense({self.input_dim}, {self.output_dim}) expects input of shape "
                 f"(batch_size, {self.input_dim}), got {a_prev.shape}"
             )
+        a_prev = a_prev.astype(self.dtype, copy=False)
         self.a_prev = a_prev
         self.z = a_prev @ self.params["W"].T + self.params["b"]  # Z = A_prev W^T + b
         self.a = self.activation.forward(self.z)

@@ -163,8 +163,12 @@ class CrossEntropyLoss(Loss):
                 f"({n_rows}, {n_outputs}), got {arr.shape}"
             )
         arr = arr.astype(dtype)
-        if not np.all(np.isfinite(arr)) or np.any(arr < 0) or not np.allclose(arr.sum(axis=1), 1, atol=1e-6):
-            raise ValueError("one-hot y_true rows must be non-negative and sum to 1")
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            raise ValueError("one-hot y_true rows must be finite and non-negative, got negative or NaN/inf entries")
+        sums = arr.sum(axis=1)
+        if not np.allclose(sums, 1, atol=1e-6):
+            bad = int(np.flatnonzero(~np.isclose(sums, 1, atol=1e-6))[0])
+            raise ValueError(f"one-hot y_true rows must sum to 1, row {bad} sums to {sums[bad]:g}")
         return arr
 
     # -- from probabilities --------------------------------------------------
@@ -226,14 +230,15 @@ class CrossEntropyLoss(Loss):
         z = _check_pred(logits, "logits")
         y = self.targets(y_true, z.shape[0], z.shape[1], z.dtype)
         n = z.shape[0]
-        if z.shape[1] == 1:
-            self.probs = sigmoid(z)
-            per_sample = np.logaddexp(0, z) - y * z
-        else:
-            m = np.max(z, axis=1, keepdims=True)
-            lse = m + np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
-            self.probs = softmax(z)
-            per_sample = lse * y.sum(axis=1, keepdims=True) - np.sum(y * z, axis=1, keepdims=True)
+        with np.errstate(under="ignore"):  # e^{z - max} rounding to 0 is exact, not an error
+            if z.shape[1] == 1:
+                self.probs = sigmoid(z)
+                per_sample = np.logaddexp(0, z) - y * z
+            else:
+                m = np.max(z, axis=1, keepdims=True)
+                lse = m + np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
+                self.probs = softmax(z)
+                per_sample = lse * y.sum(axis=1, keepdims=True) - np.sum(y * z, axis=1, keepdims=True)
         self.y_true, self.y_pred = y, None
         return float(np.sum(per_sample) / n)
 

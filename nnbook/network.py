@@ -77,7 +77,9 @@ class NeuralNetwork:
         if activations is None:
             activations = ["relu"] * (n_layers - 1) + ["linear"]
         elif isinstance(activations, (str, bytes)) or not hasattr(activations, "__len__"):
-            raise TypeError("activations must be a list with one activation per layer")
+            raise TypeError(
+                f"activations must be a list with one activation per layer, got {type(activations).__name__}"
+            )
         if len(activations) != n_layers:
             raise ValueError(
                 f"activations must have one entry per layer: {n_layers} layer(s) for "

@@ -90,10 +90,15 @@ def plot_decision_boundary(
     matplotlib.figure.Figure
         The figure holding the axes.
     """
-    X = as_matrix(X, "X", n_columns=2)
     if network.layer_sizes[0] != 2:
         raise ValueError(f"plot_decision_boundary needs a network with 2 inputs, got {network.layer_sizes[0]}")
+    X = as_matrix(X, "X", n_columns=2)
     n_classes = max(2, network.layer_sizes[-1])
+    if n_classes > len(COLORS):
+        raise ValueError(
+            f"plot_decision_boundary draws at most {len(COLORS)} classes (one colour each), "
+            f"the network has {n_classes} outputs"
+        )
     labels = class_labels(y, "y", n_classes=n_classes)
     if labels.shape[0] != X.shape[0]:
         raise ValueError(f"y has {labels.shape[0]} labels for {X.shape[0]} points")

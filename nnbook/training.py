@@ -96,19 +96,19 @@ def train_network(
     """
     X_train = np.asarray(X_train)
     X_val = np.asarray(X_val)
-    n = X_train.shape[0] if X_train.ndim >= 1 else 0
-    if np.shape(y_train)[:1] != (n,):
-        raise ValueError(
-            f"X_train and y_train must have the same number of samples, got {n} and {np.shape(y_train)[:1]}"
-        )
-    if X_val.ndim < 1 or np.shape(y_val)[:1] != (X_val.shape[0],):
-        raise ValueError(
-            f"X_val and y_val must have the same number of samples, got {X_val.shape[:1]} and {np.shape(y_val)[:1]}"
-        )
+    for x_name, X, y_name, y in (("X_train", X_train, "y_train", y_train), ("X_val", X_val, "y_val", y_val)):
+        n_x = X.shape[0] if X.ndim >= 1 else None
+        n_y = np.shape(y)[0] if np.ndim(y) >= 1 else None
+        if n_x is None or n_x != n_y:
+            raise ValueError(
+                f"{x_name} and {y_name} must have the same number of samples, got {x_name} of shape "
+                f"{X.shape} and {y_name} of shape {np.shape(y)}"
+            )
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     rng = as_rng(rng)
     y_train = np.asarray(y_train)
+    n = X_train.shape[0]
     # validate everything once, up front, so a bad label fails before any training
     network.compute_loss(X_train, y_train, loss_fn)
     network.compute_loss(X_val, y_val, loss_fn)

@@ -1,0 +1,282 @@
+"""Tests of nnbook.activations: values, numerical safety, derivatives, lookup."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from nnbook.activations import (
+    ACTIVATIONS,
+    Activation,
+    Linear,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    get_activation,
+    sigmoid,
+    softmax,
+)
+from nnbook.gradcheck import finite_difference_gradient, rel_error
+
+ALL_CLASSES = [ReLU, Sigmoid, Tanh, Softmax, Linear]
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+# -- forward values against independent formulas ---------------------------------------------
+
+
+def test_sigmoid_matches_textbook_formula_at_moderate_z(rng):
+    z = rng.uniform(-30, 30, size=(7, 5))
+    expected = np.array([[1.0 / (1.0 + math.exp(-v)) for v in row] for row in z])
+    np.testing.assert_allclose(sigmoid(z), expected, rtol=1e-14, atol=0)
+    np.testing.assert_allclose(Sigmoid().forward(z), expected, rtol=1e-14, atol=0)
+
+
+def test_sigmoid_symmetry_and_known_points():
+    z = np.linspace(-20, 20, 41)
+    np.testing.assert_allclose(sigmoid(z) + sigmoid(-z), 1.0, rtol=0, atol=1e-15)
+    assert sigmoid(np.array([0.0]))[0] == 0.5
+    # sigma(log 3) = 3/4 exactly in real numbers
+    assert sigmoid(np.array([math.log(3.0)]))[0] == pytest.approx(0.75, abs=1e-15)
+
+
+def test_sigmoid_of_integer_input_is_not_truncated():
+    # integers are promoted to float: sigma(1) = e/(1+e), not int(0.73) = 0
+    out = sigmoid(np.array([[0, 1, -1]]))
+    assert np.issubdtype(out.dtype, np.floating)
+    np.testing.assert_allclose(out, [[0.5, math.e / (1 + math.e), 1 / (1 + math.e)]], rtol=1e-15)
+
+
+def test_tanh_relu_linear_forward(rng):
+    z = rng.normal(size=(4, 6)) * 3
+    np.testing.assert_allclose(
+        Tanh().forward(z), (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z)), rtol=1e-13, atol=1e-15
+    )
+    relu_expected = np.array([[v if v > 0 else 0.0 for v in row] for row in z])
+    np.testing.assert_array_equal(ReLU().forward(z), relu_expected)
+    np.testing.assert_array_equal(Linear().forward(z), z)
+
+
+def test_softmax_rows_are_distributions_matching_formula(rng):
+    z = rng.normal(size=(8, 5)) * 4
+    p = softmax(z)
+    expected = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(p, expected, rtol=1e-13)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=0, atol=1e-15)
+    assert np.all(p > 0)
+    # known value: softmax([0, log 3]) = [1/4, 3/4]
+    np.testing.assert_allclose(softmax(np.array([[0.0, math.log(3.0)]])), [[0.25, 0.75]], atol=1e-15)
+
+
+def test_softmax_is_invariant_to_a_shift_per_row(rng):
+    z = rng.normal(size=(6, 4))
+    shift = rng.uniform(-500, 500, size=(6, 1))
+    np.testing.assert_allclose(softmax(z + shift), softmax(z), rtol=1e-11, atol=1e-15)
+
+
+def test_softmax_preserves_order_and_uniform_for_equal_logits():
+    p = softmax(np.array([[1.0, 2.0, 3.0], [5.0, 5.0, 5.0]]))
+    assert p[0, 0] < p[0, 1] < p[0, 2]
+    np.testing.assert_allclose(p[1], [1 / 3] * 3, rtol=1e-15)
+
+
+# -- exact and warning-free at extreme inputs -------------------------------------------------
+
+
+def test_sigmoid_exact_and_silent_at_extreme_z():
+    z = np.array([-1e4, -800.0, 0.0, 800.0, 1e4])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            out = sigmoid(z)
+            out_layer = Sigmoid().forward(z.reshape(1, -1))
+    np.testing.assert_array_equal(out, [0.0, 0.0, 0.5, 1.0, 1.0])
+    np.testing.assert_array_equal(out_layer[0], out)
+    assert np.all(np.isfinite(out))
+
+
+def test_sigmoid_keeps_float32():
+    z = np.array([-1e4, 0.0, 1e4], dtype=np.float32)
+    with np.errstate(all="raise"):
+        out = sigmoid(z)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, np.array([0.0, 0.5, 1.0], dtype=np.float32))
+
+
+def test_softmax_exact_and_silent_at_extreme_z():
+    z = np.array([[1e4, 0.0], [0.0, 1e4], [-1e4, 0.0], [1e4, 1e4], [-1e4, -1e4]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            p = softmax(z)
+            p_layer = Softmax().forward(z)
+    np.testing.assert_array_equal(p, [[1, 0], [0, 1], [0, 1], [0.5, 0.5], [0.5, 0.5]])
+    np.testing.assert_array_equal(p_layer, p)
+
+
+def test_tanh_silent_at_extreme_z():
+    with np.errstate(all="raise"):
+        out = Tanh().forward(np.array([[-1e4, 1e4]]))
+    np.testing.assert_array_equal(out, [[-1.0, 1.0]])
+
+
+# -- derivatives: VJP against central differences ----------------------------------------------
+
+
+def _random_z(cls, rng, shape=(5, 4)):
+    z = rng.normal(size=shape) * 2
+    if cls is ReLU:
+        # keep away from the kink at 0, where the central difference is not the derivative
+        z = np.where(np.abs(z) < 0.1, z + np.sign(z + 1e-300) * 0.2, z)
+    return z
+
+
+@pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
+def test_backward_is_the_vjp_checked_by_finite_differences(cls, rng):
+    z = _random_z(cls, rng)
+    g = rng.normal(size=z.shape)
+    act = cls()
+    act.forward(z)
+    analytic = act.backward(g)
+
+    probe = cls()  # a separate instance so the finite differences do not disturb the cache
+    numeric = finite_difference_gradient(lambda: float(np.sum(g * probe.forward(z))), z)
+
+    assert analytic.shape == z.shape
+    assert rel_error(analytic, numeric) < 1e-7
+    # the checker is not vacuous: a gradient off by a factor 2 is far outside the tolerance
+    assert rel_error(2 * analytic, numeric) > 0.1
+
+
+@pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
+def test_backward_against_closed_form_derivative(cls, rng):
+    z = _random_z(cls, rng, (3, 4))
+    g = rng.normal(size=z.shape)
+    act = cls()
+    act.forward(z)
+    got = act.backward(g)
+    if cls is ReLU:
+        expected = g * np.where(z > 0, 1.0, 0.0)
+    elif cls is Sigmoid:
+        s = 1.0 / (1.0 + np.exp(-z))
+        expected = g * s * (1.0 - s)
+    elif cls is Tanh:
+        expected = g / np.cosh(z) ** 2
+    elif cls is Linear:
+        expected = g
+    else:  # Softmax: explicit Jacobian product, below
+        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        expected = np.einsum("nij,ni->nj", _softmax_jacobians(p), g)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
+def _softmax_jacobians(p):
+    """J[n, i, j] = dp_i/dz_j = p_i (delta_ij - p_j), built entry by entry."""
+    n, k = p.shape
+    J = np.empty((n, k, k))
+    for s in range(n):
+        for i in range(k):
+            for j in range(k):
+                J[s, i, j] = p[s, i] * ((1.0 if i == j else 0.0) - p[s, j])
+    return J
+
+
+def test_softmax_backward_equals_explicit_jacobian_product(rng):
+    z = rng.normal(size=(6, 5)) * 3
+    g = rng.normal(size=z.shape)
+    sm = Softmax()
+    p = sm.forward(z)
+    J = _softmax_jacobians(np.exp(z) / np.exp(z).sum(axis=1, keepdims=True))
+    # dL/dz_j = sum_i g_i dp_i/dz_j, sample by sample
+    expected = np.stack([J[s].T @ g[s] for s in range(z.shape[0])])
+    np.testing.assert_allclose(sm.backward(g), expected, rtol=1e-12, atol=1e-15)
+    # a constant shift of the upstream gradient changes nothing (the rows of J sum to 0)
+    np.testing.assert_allclose(sm.backward(g + 7.0), sm.backward(g), atol=1e-13)
+    assert p.shape == z.shape
+
+
+def test_relu_derivative_at_zero_is_zero():
+    relu = ReLU()
+    relu.forward(np.array([[0.0, -0.0, 1e-300, -1e-300]]))
+    np.testing.assert_array_equal(relu.backward(np.ones((1, 4))), [[0.0, 0.0, 1.0, 0.0]])
+
+
+def test_sigmoid_derivative_at_zero_is_one_quarter():
+    s = Sigmoid()
+    s.forward(np.zeros((1, 1)))
+    assert s.backward(np.ones((1, 1)))[0, 0] == 0.25
+
+
+# -- lookup --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, cls",
+    [("relu", ReLU), ("ReLU", ReLU), ("RELU", ReLU), (" sigmoid ", Sigmoid), ("Tanh", Tanh),
+     ("SOFTMAX", Softmax), ("linear", Linear)],
+)
+def test_get_activation_by_name_case_insensitive(name, cls):
+    act = get_activation(name)
+    assert type(act) is cls
+
+
+@pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
+def test_get_activation_by_class_gives_a_fresh_instance(cls):
+    a, b = get_activation(cls), get_activation(cls)
+    assert type(a) is cls and type(b) is cls
+    assert a is not b
+
+
+def test_get_activation_instance_is_returned_as_is_and_none_is_linear():
+    relu = ReLU()
+    assert get_activation(relu) is relu
+    assert type(get_activation(None)) is Linear
+
+
+def test_activations_registry_lists_every_class_under_its_name():
+    assert set(ACTIVATIONS) == {"relu", "sigmoid", "tanh", "softmax", "linear"}
+    for name, cls in ACTIVATIONS.items():
+        assert cls.name == name and issubclass(cls, Activation)
+
+
+def test_get_activation_unknown_name_lists_the_known_ones():
+    with pytest.raises(ValueError, match=r"unknown activation 'rleu'; choose one of relu, sigmoid"):
+        get_activation("rleu")
+
+
+@pytest.mark.parametrize("bad", [3, 1.5, ["relu"], np.tanh, int])
+def test_get_activation_wrong_type(bad):
+    with pytest.raises(TypeError, match=r"activation must be a name .*got"):
+        get_activation(bad)
+
+
+# -- misuse of backward ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
+def test_backward_before_forward_raises(cls):
+    with pytest.raises(RuntimeError, match=rf"{cls.__name__}\.backward called before forward"):
+        cls().backward(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
+def test_backward_shape_mismatch_raises(cls):
+    act = cls()
+    act.forward(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"grad_output must have the shape of the forward output \(2, 3\), got \(3, 2\)"):
+        act.backward(np.ones((3, 2)))
+
+
+def test_base_class_is_abstract():
+    with pytest.raises(NotImplementedError):
+        Activation().forward(np.zeros((1, 1)))
+    with pytest.raises(NotImplementedError):
+        Activation().backward(np.zeros((1, 1)))

@@ -1,0 +1,265 @@
+"""Bad input across nnbook: every case must raise a clear ValueError or TypeError.
+
+Each case names the call, the exception type and a fragment of the message that says
+what was expected or what came, so that an unhelpful message (or a silently wrong
+number) fails the test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnbook import (
+    SGD,
+    Adam,
+    CrossEntropyLoss,
+    Dense,
+    MSELoss,
+    NeuralNetwork,
+    ReLU,
+    check_gradients,
+    generate_spiral_data,
+    generate_xor_data,
+    get_activation,
+    one_hot,
+    rel_error,
+    standardize,
+    train_network,
+    train_val_split,
+)
+from nnbook.gradcheck import finite_difference_gradient
+
+NAN, INF = float("nan"), float("inf")
+
+
+def net(**kw):
+    """A small classifier: 2 inputs, 3 hidden, 3 softmax outputs."""
+    kw.setdefault("rng", 0)
+    return NeuralNetwork([2, 3, 3], activations=["relu", "softmax"], **kw)
+
+
+def X2(n=4):
+    return np.arange(2.0 * n).reshape(n, 2) / 10
+
+
+def with_nan():
+    X = X2()
+    X[1, 0] = np.nan
+    return X
+
+
+def with_inf():
+    X = X2()
+    X[2, 1] = -np.inf
+    return X
+
+
+def train(**overrides):
+    args = dict(network=net(), X_train=X2(6), y_train=np.array([0, 1, 2, 0, 1, 2]), X_val=X2(3),
+                y_val=np.array([0, 1, 2]), loss_fn=CrossEntropyLoss(), epochs=1, batch_size=2)
+    args.update(overrides)
+    return lambda: train_network(**args)
+
+
+def ce_logits(z, y):
+    return lambda: CrossEntropyLoss().forward_from_logits(np.asarray(z, dtype=float), y)
+
+
+def shared_relu():
+    relu = ReLU()
+    return NeuralNetwork([2, 3, 3, 1], activations=[relu, relu, "linear"])
+
+
+CASES = [
+    # -- X of the wrong shape ------------------------------------------------------------------
+    ("X 1-D", lambda: net().forward(np.zeros(2)), ValueError,
+     r"X must be a 2-D array of shape \(batch_size, 2\), got shape \(2,\) \(a single sample"),
+    ("X wrong number of columns", lambda: net().forward(np.zeros((4, 3))), ValueError,
+     r"expected 2 columns, got 3"),
+    ("X 3-D", lambda: net().forward(np.zeros((4, 2, 1))), ValueError,
+     r"X must be a 2-D array .*got shape \(4, 2, 1\)"),
+    ("X empty", lambda: net().forward(np.zeros((0, 2))), ValueError, r"X is empty: shape \(0, 2\)"),
+    ("X strings", lambda: net().forward([["a", "b"]]), TypeError, r"X must be a 2-D numeric array, got dtype"),
+    ("X None", lambda: net().forward(None), TypeError, r"X must be a 2-D numeric array, got NoneType"),
+    ("X complex", lambda: net().forward(np.ones((2, 2)) * 1j), TypeError, r"X must be real, got dtype complex"),
+    ("X wrong columns in training", train(X_train=np.zeros((6, 5))), ValueError, r"expected 2 columns, got 5"),
+    ("Dense input wrong shape", lambda: Dense(3, 2).forward(np.zeros((4, 2))), ValueError,
+     r"expects input of shape \(batch_size, 3\), got \(4, 2\)"),
+    # -- NaN and inf ---------------------------------------------------------------------------
+    ("X with NaN", lambda: net().forward(with_nan()), ValueError, r"X contains 1 NaN or infinite value\(s\)"),
+    ("X with inf", lambda: net().forward(with_inf()), ValueError, r"X contains 1 NaN or infinite value\(s\)"),
+    ("X_train with NaN", train(X_train=np.full((6, 2), np.nan)), ValueError,
+     r"X contains 12 NaN or infinite value\(s\); expected finite numbers"),
+    ("logits with inf", ce_logits([[INF, 0.0]], [0]), ValueError, r"logits contains 1 NaN or infinite"),
+    ("MSE targets with NaN", lambda: MSELoss().forward(np.zeros((2, 1)), [0.0, NAN]), ValueError,
+     r"y_true contains 1 NaN or infinite"),
+    ("standardize with NaN", lambda: standardize(with_nan()), ValueError, r"X_train contains 1 NaN"),
+    ("labels with NaN", ce_logits(np.zeros((2, 3)), [0.0, NAN]), ValueError,
+     r"y_true contains NaN or infinite values; expected integer class labels"),
+    # -- labels ----------------------------------------------------------------------------------
+    ("negative label", ce_logits(np.zeros((2, 3)), [0, -1]), ValueError,
+     r"negative class label \(-1\); labels must lie in \[0, n_classes\)"),
+    ("label == K", ce_logits(np.zeros((2, 3)), [0, 3]), ValueError,
+     r"class label 3, out of range for 3 classes: labels must lie in \[0, 2\]"),
+    ("label > K in accuracy", lambda: net().accuracy(X2(2), [0, 7]), ValueError,
+     r"class label 7, out of range for 3 classes"),
+    ("label out of range in training", train(y_train=np.array([0, 1, 2, 0, 1, 5])), ValueError,
+     r"class label 5, out of range for 3 classes"),
+    ("non-integer label", ce_logits(np.zeros((2, 3)), [0, 1.5]), ValueError,
+     r"must hold integer class labels, got non-integer values such as 1.5"),
+    ("string labels", ce_logits(np.zeros((2, 3)), ["a", "b"]), TypeError,
+     r"y_true must hold labels or probabilities, got dtype <U1"),
+    ("one-hot row not summing to 1", ce_logits(np.zeros((2, 3)), [[1, 0, 0], [1, 1, 0]]), ValueError,
+     r"one-hot y_true rows must sum to 1, row 1 sums to 2"),
+    ("one-hot with negative entry", ce_logits(np.zeros((1, 2)), [[1.5, -0.5]]), ValueError,
+     r"rows must be finite and non-negative"),
+    ("one-hot wrong number of columns", ce_logits(np.zeros((2, 3)), np.eye(2)), ValueError,
+     r"one-hot rows of shape \(2, 3\), got \(2, 2\)"),
+    ("binary label 2", ce_logits(np.zeros((2, 1)), [0, 2]), ValueError,
+     r"binary cross-entropy needs y_true in \[0, 1\] \(labels 0/1\)"),
+    ("binary with one-hot targets", ce_logits(np.zeros((2, 1)), np.eye(2)), ValueError,
+     r"binary cross-entropy \(one output\) needs y_true of shape \(2,\) or \(2, 1\), got \(2, 2\)"),
+    ("one_hot label out of range", lambda: one_hot([0, 3], n_classes=3), ValueError,
+     r"out of range for 3 classes"),
+    # -- X/y lengths -----------------------------------------------------------------------------
+    ("CE length mismatch", ce_logits(np.zeros((3, 2)), [0, 1]), ValueError,
+     r"y_true must have one row per sample: expected length 3, got shape \(2,\)"),
+    ("MSE shape mismatch", lambda: MSELoss().forward(np.zeros((3, 1)), np.zeros(2)), ValueError,
+     r"y_true must have the shape of y_pred \(3, 1\), got \(2, 1\)"),
+    ("train length mismatch", train(y_train=np.array([0, 1, 2])), ValueError,
+     r"X_train and y_train must have the same number of samples, got X_train of shape \(6, 2\) and y_train of shape \(3,\)"),
+    ("val length mismatch", train(y_val=np.array([0, 1])), ValueError,
+     r"X_val and y_val must have the same number of samples, got X_val of shape \(3, 2\) and y_val of shape \(2,\)"),
+    ("split length mismatch", lambda: train_val_split(X2(5), [0, 1, 0]), ValueError,
+     r"X and y must have the same number of samples, got shapes \(5, 2\) and \(3,\)"),
+    ("accuracy length mismatch", lambda: net().accuracy(X2(4), [0, 1]), ValueError, r"y has 2 labels for 4 samples"),
+    # -- probabilities vs logits ------------------------------------------------------------------
+    ("logits passed to CE.forward", lambda: CrossEntropyLoss().forward(np.array([[3.0, -1.0]]), [0]), ValueError,
+     r"expects probabilities in \[0, 1\]; for logits use forward_from_logits"),
+    ("unnormalised rows to CE.forward", lambda: CrossEntropyLoss().forward(np.array([[0.3, 0.3]]), [0]),
+     ValueError, r"each row of y_pred to sum to 1"),
+    # -- activations ------------------------------------------------------------------------------
+    ("unknown activation 'rleu'", lambda: NeuralNetwork([2, 3, 1], activations=["rleu", "linear"]), ValueError,
+     r"unknown activation 'rleu'; choose one of relu, sigmoid, tanh, softmax, linear"),
+    ("activation of wrong type", lambda: get_activation(3.0), TypeError,
+     r"activation must be a name .*, an Activation or None, got float"),
+    ("activation function instead of object", lambda: NeuralNetwork([2, 3, 1], activations=[np.tanh, None]),
+     TypeError, r"an Activation or None, got ufunc"),
+    ("activations a string", lambda: NeuralNetwork([2, 1], activations="relu"), TypeError,
+     r"activations must be a list with one activation per layer, got str"),
+    ("too few activations", lambda: NeuralNetwork([2, 3, 4, 1], activations=["relu", "linear"]), ValueError,
+     r"one entry per layer: 3 layer\(s\) for layer_sizes \[2, 3, 4, 1\], got 2"),
+    ("too many activations", lambda: NeuralNetwork([2, 1], activations=["relu", "linear"]), ValueError,
+     r"1 layer\(s\) for layer_sizes \[2, 1\], got 2"),
+    ("shared activation instance", shared_relu, ValueError,
+     r"the same Activation instance is used for two layers"),
+    ("softmax output with one unit", lambda: NeuralNetwork([2, 3, 1], activations=["relu", "softmax"]),
+     ValueError, r"a softmax output needs at least 2 units"),
+    ("predict_proba of a linear output", lambda: NeuralNetwork([2, 1]).predict_proba(X2()), ValueError,
+     r"needs a softmax or sigmoid output layer, this network ends in linear"),
+    # -- learning rates and hyper-parameters ----------------------------------------------------------
+    ("network lr 0", lambda: net(learning_rate=0), ValueError, r"learning_rate must be a finite number > 0, got 0"),
+    ("network lr negative", lambda: net(learning_rate=-0.1), ValueError, r"finite number > 0, got -0.1"),
+    ("network lr NaN", lambda: net(learning_rate=NAN), ValueError, r"learning_rate must be a finite number > 0, got nan"),
+    ("network lr string", lambda: net(learning_rate="0.1"), TypeError,
+     r"learning_rate must be a positive number, got '0.1' \(str\)"),
+    ("network update lr inf", lambda: net().update(INF), ValueError, r"finite number > 0, got inf"),
+    ("SGD lr inf", lambda: SGD(INF), ValueError, r"learning_rate must be a finite number > 0, got inf"),
+    ("SGD lr negative", lambda: SGD(-1.0), ValueError, r"learning_rate must be a finite number > 0, got -1.0"),
+    ("SGD lr bool", lambda: SGD(True), TypeError, r"learning_rate must be a positive number, got True \(bool\)"),
+    ("Adam lr NaN", lambda: Adam(NAN), ValueError, r"learning_rate must be a finite number > 0, got nan"),
+    ("Adam lr 0", lambda: Adam(0.0), ValueError, r"learning_rate must be a finite number > 0, got 0.0"),
+    ("momentum 1", lambda: SGD(0.1, momentum=1.0), ValueError, r"momentum must lie in \[0, 1\), got 1.0"),
+    ("momentum 1.5", lambda: SGD(0.1, momentum=1.5), ValueError, r"momentum must lie in \[0, 1\), got 1.5"),
+    ("momentum negative", lambda: SGD(0.1, momentum=-0.1), ValueError, r"momentum must lie in \[0, 1\), got -0.1"),
+    ("momentum NaN", lambda: SGD(0.1, momentum=NAN), ValueError, r"momentum must lie in \[0, 1\), got nan"),
+    ("beta_1 = 1", lambda: Adam(beta_1=1.0), ValueError, r"beta_1 must lie in \(0, 1\), got 1.0"),
+    ("beta_1 = 0", lambda: Adam(beta_1=0.0), ValueError, r"beta_1 must lie in \(0, 1\), got 0.0"),
+    ("beta_2 > 1", lambda: Adam(beta_2=1.001), ValueError, r"beta_2 must lie in \(0, 1\), got 1.001"),
+    ("beta_2 string", lambda: Adam(beta_2="0.999"), TypeError, r"beta_2 must be a number in \[0, 1\), got '0.999'"),
+    ("epsilon 0", lambda: Adam(epsilon=0.0), ValueError, r"epsilon must be a finite number > 0, got 0.0"),
+    # -- training loop --------------------------------------------------------------------------------
+    ("epochs 0", train(epochs=0), ValueError, r"epochs must be a positive integer, got 0"),
+    ("epochs negative", train(epochs=-3), ValueError, r"epochs must be a positive integer, got -3"),
+    ("epochs float", train(epochs=2.0), TypeError, r"epochs must be a positive integer, got 2.0 \(float\)"),
+    ("batch_size 0", train(batch_size=0), ValueError, r"batch_size must be a positive integer, got 0"),
+    ("batch_size negative", train(batch_size=-1), ValueError, r"batch_size must be a positive integer, got -1"),
+    ("batch_size float", train(batch_size=1.5), TypeError, r"batch_size must be a positive integer, got 1.5 \(float\)"),
+    ("training rng of wrong type", train(rng=np.random.RandomState(0)), TypeError,
+     r"rng must be a numpy.random.Generator, an int seed or None, got RandomState"),
+    # -- network construction ---------------------------------------------------------------------------
+    ("layer_sizes too short", lambda: NeuralNetwork([3]), ValueError,
+     r"layer_sizes needs at least an input and an output size, got \[3\]"),
+    ("layer_sizes with zero", lambda: NeuralNetwork([2, 0, 1]), ValueError,
+     r"layer_sizes\[1\] must be a positive integer, got 0"),
+    ("layer_sizes negative", lambda: NeuralNetwork([2, -4, 1]), ValueError, r"layer_sizes\[1\] must be a positive integer, got -4"),
+    ("layer_sizes float", lambda: NeuralNetwork([2, 3.0, 1]), TypeError,
+     r"layer_sizes\[1\] must be a positive integer, got 3.0 \(float\)"),
+    ("layer_sizes an int", lambda: NeuralNetwork(3), TypeError, r"layer_sizes must be a list of positive ints, got int"),
+    ("dtype int32", lambda: net(dtype=np.int32), ValueError, r"dtype must be float32 or float64, got int32"),
+    ("dtype float16", lambda: net(dtype=np.float16), ValueError, r"dtype must be float32 or float64, got float16"),
+    ("Dense dtype int64", lambda: Dense(2, 2, dtype=np.int64), ValueError, r"dtype must be float32 or float64, got int64"),
+    ("unknown init", lambda: net(init="xavier"), ValueError, r"unknown init 'xavier'; choose one of he, glorot"),
+    ("network rng of wrong type", lambda: net(rng="seed"), TypeError,
+     r"rng must be a numpy.random.Generator, an int seed or None, got str"),
+    ("network rng float", lambda: net(rng=1.5), TypeError, r"an int seed or None, got float"),
+    # -- gradient checks ---------------------------------------------------------------------------------
+    ("check_gradients on float32", lambda: check_gradients(net(dtype=np.float32), X2(), [0, 1, 2, 0],
+                                                            CrossEntropyLoss()),
+     TypeError, r"gradient checks need float64 parameters, layer0.W is float32"),
+    ("finite differences of float32", lambda: finite_difference_gradient(lambda: 0.0, np.zeros(2, np.float32)),
+     TypeError, r"need a float64 ndarray to perturb in place, got ndarray of dtype float32"),
+    ("finite differences of a list", lambda: finite_difference_gradient(lambda: 0.0, [1.0]), TypeError,
+     r"got list of dtype None"),
+    ("rel_error shapes", lambda: rel_error(np.zeros(2), np.zeros(3)), ValueError,
+     r"same shape, got \(2,\) and \(3,\)"),
+    # -- data ----------------------------------------------------------------------------------------------
+    ("val_fraction 0", lambda: train_val_split(X2(10), np.arange(10) % 2, 0.0), ValueError,
+     r"val_fraction must lie in \(0, 1\), got 0.0"),
+    ("val_fraction 1", lambda: train_val_split(X2(10), np.arange(10) % 2, 1.0), ValueError,
+     r"val_fraction must lie in \(0, 1\), got 1.0"),
+    ("val_fraction NaN", lambda: train_val_split(X2(10), np.arange(10) % 2, NAN), ValueError,
+     r"val_fraction must lie in \(0, 1\), got nan"),
+    ("val_fraction string", lambda: train_val_split(X2(10), np.arange(10) % 2, "0.2"), TypeError,
+     r"val_fraction must be a number .*got '0.2' \(str\)"),
+    ("split rng wrong type", lambda: train_val_split(X2(10), np.arange(10) % 2, rng=[1]), TypeError,
+     r"rng must be a numpy.random.Generator, an int seed or None, got list"),
+    ("xor rng wrong type", lambda: generate_xor_data(10, rng=0.5), TypeError, r"an int seed or None, got float"),
+    ("xor n_samples 0", lambda: generate_xor_data(0), ValueError, r"n_samples must be a positive integer, got 0"),
+    ("spiral n_classes float", lambda: generate_spiral_data(10, 2.5), TypeError,
+     r"n_classes must be a positive integer, got 2.5 \(float\)"),
+    ("spiral noise negative", lambda: generate_spiral_data(10, 3, noise=-0.1), ValueError,
+     r"noise must be a finite number >= 0, got -0.1"),
+    ("spiral noise NaN", lambda: generate_spiral_data(10, 3, noise=NAN), ValueError,
+     r"noise must be a finite number >= 0, got nan"),
+    ("standardize other with wrong columns", lambda: standardize(X2(), np.zeros((3, 5))), ValueError,
+     r"others\[0\] must have shape \(batch_size, 2\), got shape \(3, 5\)"),
+    ("regression targets stratified", lambda: train_val_split(X2(4), [0.1, 0.2, 0.3, 0.4]), ValueError,
+     r"y must hold integer class labels, got non-integer values such as 0.1"),
+]
+
+
+def test_there_are_enough_distinct_cases():
+    ids = [c[0] for c in CASES]
+    assert len(ids) == len(set(ids))
+    assert len(ids) >= 25
+
+
+@pytest.mark.parametrize("label, call, exc, match", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_raises_a_clear_error(label, call, exc, match):
+    with pytest.raises(exc, match=match) as info:
+        call()
+    # exactly the promised type, not some subclass raised deep inside NumPy
+    assert type(info.value) is exc, f"{label}: got {type(info.value).__name__}: {info.value}"
+
+
+def test_bad_input_leaves_a_network_usable():
+    network = net()
+    before = [p.copy() for _, p in network.parameters()]
+    with pytest.raises(ValueError):
+        train_network(network, X2(6), np.array([0, 1, 2, 0, 1, 9]), X2(3), np.array([0, 1, 2]),
+                      CrossEntropyLoss(), epochs=1)
+    # validated up front: nothing was trained on the bad labels
+    for (_, p), q in zip(network.parameters(), before):
+        np.testing.assert_array_equal(p, q)

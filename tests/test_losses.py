@@ -1,0 +1,297 @@
+"""Tests of nnbook.losses: MSE and cross-entropy, from probabilities and from logits."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from nnbook.activations import Sigmoid, Softmax
+from nnbook.gradcheck import finite_difference_gradient, rel_error
+from nnbook.losses import CrossEntropyLoss, MSELoss
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(77)
+
+
+def _probs(rng, n, k):
+    z = rng.normal(size=(n, k))
+    return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+
+
+# -- MSE ----------------------------------------------------------------------------------------
+
+
+def test_mse_value_by_hand():
+    y_pred = np.array([[1.0, 2.0], [3.0, 5.0]])
+    y_true = np.array([[0.0, 2.0], [1.0, 1.0]])
+    # squared errors 1, 0, 4, 16 -> mean over N*D = 4 entries
+    assert MSELoss().forward(y_pred, y_true) == pytest.approx(21 / 4, rel=1e-15)
+
+
+def test_mse_gradient_by_hand_and_by_finite_differences(rng):
+    y_pred = rng.normal(size=(5, 3))
+    y_true = rng.normal(size=(5, 3))
+    mse = MSELoss()
+    mse.forward(y_pred, y_true)
+    grad = mse.backward()
+    np.testing.assert_allclose(grad, 2 * (y_pred - y_true) / (5 * 3), rtol=1e-15)
+    numeric = finite_difference_gradient(lambda: MSELoss().forward(y_pred, y_true), y_pred)
+    assert rel_error(grad, numeric) < 1e-8
+
+
+def test_mse_accepts_1d_targets_for_one_output():
+    y_pred = np.array([[1.0], [2.0], [4.0]])
+    assert MSELoss().forward(y_pred, np.array([1.0, 0.0, 1.0])) == pytest.approx((0 + 4 + 9) / 3)
+
+
+def test_mse_is_zero_for_a_perfect_prediction(rng):
+    y = rng.normal(size=(4, 2))
+    mse = MSELoss()
+    assert mse(y, y.copy()) == 0.0
+    np.testing.assert_array_equal(mse.backward(), 0.0)
+
+
+def test_mse_backward_before_forward():
+    with pytest.raises(RuntimeError, match="MSELoss.backward called before forward"):
+        MSELoss().backward()
+
+
+def test_mse_shape_mismatch():
+    with pytest.raises(ValueError, match=r"y_true must have the shape of y_pred \(2, 2\), got \(2, 3\)"):
+        MSELoss().forward(np.ones((2, 2)), np.ones((2, 3)))
+
+
+# -- cross-entropy from probabilities ------------------------------------------------------------
+
+
+def test_ce_from_probabilities_equals_mean_negative_log_of_true_class(rng):
+    p = _probs(rng, 6, 4)
+    labels = np.array([0, 3, 1, 1, 2, 0])
+    expected = -np.mean([math.log(p[n, labels[n]]) for n in range(6)])
+    assert CrossEntropyLoss().forward(p, labels) == pytest.approx(expected, rel=1e-14)
+
+
+def test_ce_integer_labels_and_one_hot_give_identical_losses_and_gradients(rng):
+    p = _probs(rng, 5, 3)
+    labels = np.array([2, 0, 1, 2, 1])
+    Y = np.eye(3)[labels]
+    a, b = CrossEntropyLoss(), CrossEntropyLoss()
+    assert a.forward(p, labels) == b.forward(p, Y)
+    np.testing.assert_array_equal(a.backward(), b.backward())
+    # and floats holding integer values are labels too
+    assert CrossEntropyLoss().forward(p, labels.astype(float)) == a.forward(p, labels)
+
+
+def test_ce_uniform_prediction_is_log_k():
+    for k in (2, 3, 10):
+        p = np.full((4, k), 1.0 / k)
+        assert CrossEntropyLoss().forward(p, np.arange(4) % k) == pytest.approx(math.log(k), rel=1e-14)
+
+
+def test_ce_soft_targets(rng):
+    p = _probs(rng, 3, 3)
+    y = np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
+    expected = -np.sum(y * np.log(p)) / 3
+    assert CrossEntropyLoss().forward(p, y) == pytest.approx(expected, rel=1e-14)
+
+
+def test_binary_ce_values_by_hand():
+    p = np.array([[0.9], [0.2], [0.5], [0.7]])
+    y = np.array([1, 0, 1, 0])
+    expected = -(math.log(0.9) + math.log(0.8) + math.log(0.5) + math.log(0.3)) / 4
+    assert CrossEntropyLoss().forward(p, y) == pytest.approx(expected, rel=1e-14)
+    # (N, 1) labels are the same thing
+    assert CrossEntropyLoss().forward(p, y[:, None]) == pytest.approx(expected, rel=1e-14)
+
+
+def test_binary_ce_equals_two_column_ce():
+    p1 = np.array([[0.9], [0.2], [0.35]])
+    y = np.array([1, 0, 0])
+    p2 = np.hstack([1 - p1, p1])
+    assert CrossEntropyLoss().forward(p1, y) == pytest.approx(CrossEntropyLoss().forward(p2, y), rel=1e-14)
+
+
+def test_ce_backward_is_exact_derivative(rng):
+    p = _probs(rng, 4, 3)
+    labels = np.array([0, 2, 2, 1])
+    ce = CrossEntropyLoss()
+    ce.forward(p, labels)
+    grad = ce.backward()
+    expected = np.zeros_like(p)
+    for n, k in enumerate(labels):
+        expected[n, k] = -1.0 / (4 * p[n, k])
+    np.testing.assert_allclose(grad, expected, rtol=1e-15)
+
+
+def test_binary_ce_backward_is_exact_derivative():
+    p = np.array([[0.9], [0.2], [0.6]])
+    y = np.array([1.0, 0.0, 1.0])
+    ce = CrossEntropyLoss()
+    ce.forward(p, y)
+    expected = -(y[:, None] / p - (1 - y[:, None]) / (1 - p)) / 3
+    np.testing.assert_allclose(ce.backward(), expected, rtol=1e-14)
+    # one output has no sum-to-one constraint, so finite differences apply directly
+    numeric = finite_difference_gradient(lambda: CrossEntropyLoss().forward(p, y), p, epsilon=1e-6)
+    assert rel_error(ce.backward(), numeric) < 1e-8
+
+
+def test_ce_no_clipping():
+    p_true = 1e-40
+    p = np.array([[p_true, 1.0 - p_true]])
+    loss = CrossEntropyLoss().forward(p, np.array([0]))
+    assert loss == pytest.approx(40 * math.log(10), rel=1e-14)  # 92.10...
+    assert loss > 90  # a clip at 1e-10 would give 23.03
+    # a true class of probability exactly 0 has infinite loss, not a clipped finite number
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert CrossEntropyLoss().forward(np.array([[0.0, 1.0]]), np.array([0])) == math.inf
+
+
+def test_ce_zero_probability_of_a_false_class_is_fine():
+    # 0 * log 0 counts as 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert CrossEntropyLoss().forward(np.array([[1.0, 0.0]]), np.array([0])) == 0.0
+        assert CrossEntropyLoss().forward(np.array([[1.0], [0.0]]), np.array([1, 0])) == 0.0
+
+
+# -- cross-entropy from logits (fused) ----------------------------------------------------------------
+
+
+def test_from_logits_equals_probability_form(rng):
+    z = rng.normal(size=(6, 4)) * 2
+    labels = np.array([0, 1, 2, 3, 3, 1])
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    assert CrossEntropyLoss().forward_from_logits(z, labels) == pytest.approx(
+        CrossEntropyLoss().forward(p, labels), rel=1e-13
+    )
+
+
+def test_binary_from_logits_equals_probability_form(rng):
+    z = rng.normal(size=(6, 1)) * 2
+    y = np.array([0, 1, 1, 0, 1, 0])
+    p = 1 / (1 + np.exp(-z))
+    assert CrossEntropyLoss().forward_from_logits(z, y) == pytest.approx(
+        CrossEntropyLoss().forward(p, y), rel=1e-13
+    )
+
+
+@pytest.mark.parametrize(
+    "logits, label, expected",
+    [
+        # z = [10, 0], true class 1: -log(e^0 / (e^10 + 1)) = log(1 + e^10)
+        ([10.0, 0.0], 1, math.log1p(math.exp(10.0))),
+        # z = [1000, 0], true class 1: log(1 + e^1000) = 1000 + log(1 + e^-1000) = 1000 (to double precision)
+        ([1000.0, 0.0], 1, 1000.0),
+        ([1000.0, 0.0], 0, 0.0),
+        # z = [1e4, -1e4, 0], true class 2: 1e4
+        ([1e4, -1e4, 0.0], 2, 1e4),
+    ],
+)
+def test_from_logits_exact_at_large_logits(logits, label, expected):
+    z = np.array([logits])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            loss = CrossEntropyLoss().forward_from_logits(z, np.array([label]))
+    assert loss == pytest.approx(expected, rel=1e-15, abs=1e-300)
+
+
+@pytest.mark.parametrize("z, y, expected", [(1000.0, 0, 1000.0), (-1000.0, 1, 1000.0), (1000.0, 1, 0.0),
+                                            (10.0, 0, math.log1p(math.exp(10.0)))])
+def test_binary_from_logits_exact_at_large_logits(z, y, expected):
+    with np.errstate(all="raise"):
+        loss = CrossEntropyLoss().forward_from_logits(np.array([[z]]), np.array([y]))
+    assert loss == pytest.approx(expected, rel=1e-15, abs=1e-300)
+
+
+def test_probability_form_cannot_do_what_logits_form_does():
+    # softmax([1000, 0]) rounds to [1, 0]: the probability form says inf, the logits form 1000
+    z = np.array([[1000.0, 0.0]])
+    p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    assert CrossEntropyLoss().forward(p, np.array([1])) == math.inf
+    assert CrossEntropyLoss().forward_from_logits(z, np.array([1])) == 1000.0
+
+
+def test_backward_from_logits_is_p_minus_y_over_n(rng):
+    z = rng.normal(size=(5, 3))
+    labels = np.array([0, 2, 1, 1, 0])
+    ce = CrossEntropyLoss()
+    ce.forward_from_logits(z, labels)
+    P = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(ce.backward_from_logits(), (P - np.eye(3)[labels]) / 5, rtol=1e-13, atol=1e-16)
+    # and it is the derivative of the loss with respect to the logits
+    numeric = finite_difference_gradient(lambda: CrossEntropyLoss().forward_from_logits(z, labels), z)
+    assert rel_error(ce.backward_from_logits(), numeric) < 1e-8
+
+
+def test_binary_backward_from_logits_is_p_minus_y_over_n(rng):
+    z = rng.normal(size=(4, 1))
+    y = np.array([1, 0, 0, 1])
+    ce = CrossEntropyLoss()
+    ce.forward_from_logits(z, y)
+    np.testing.assert_allclose(ce.backward_from_logits(), (1 / (1 + np.exp(-z)) - y[:, None]) / 4, rtol=1e-13)
+    numeric = finite_difference_gradient(lambda: CrossEntropyLoss().forward_from_logits(z, y), z)
+    assert rel_error(ce.backward_from_logits(), numeric) < 1e-8
+
+
+def test_separate_exact_path_equals_fused_gradient(rng):
+    z = rng.normal(size=(6, 4))
+    labels = rng.integers(0, 4, size=6)
+    softmax = Softmax()
+    p = softmax.forward(z)
+    ce = CrossEntropyLoss()
+    loss_separate = ce.forward(p, labels)
+    grad_separate = softmax.backward(ce.backward())  # dL/dP through the softmax Jacobian
+
+    fused = CrossEntropyLoss()
+    loss_fused = fused.forward_from_logits(z, labels)
+    grad_fused = fused.backward_from_logits()
+    assert loss_separate == pytest.approx(loss_fused, rel=1e-13)
+    np.testing.assert_allclose(grad_separate, grad_fused, rtol=1e-12, atol=1e-16)
+    # the defect the fused path avoids: passing (P - Y)/N through softmax.backward again is wrong
+    assert rel_error(softmax.backward(grad_fused), grad_fused) > 0.1
+
+
+def test_separate_exact_path_equals_fused_gradient_binary(rng):
+    z = rng.normal(size=(5, 1))
+    y = np.array([1, 0, 1, 1, 0])
+    sig = Sigmoid()
+    ce = CrossEntropyLoss()
+    ce.forward(sig.forward(z), y)
+    fused = CrossEntropyLoss()
+    fused.forward_from_logits(z, y)
+    np.testing.assert_allclose(sig.backward(ce.backward()), fused.backward_from_logits(), rtol=1e-12)
+
+
+def test_float32_logits_keep_float32_gradient(rng):
+    z = rng.normal(size=(4, 3)).astype(np.float32)
+    ce = CrossEntropyLoss()
+    loss = ce.forward_from_logits(z, np.array([0, 1, 2, 0]))
+    assert isinstance(loss, float)
+    assert ce.backward_from_logits().dtype == np.float32
+
+
+def test_backward_before_forward():
+    with pytest.raises(RuntimeError, match="CrossEntropyLoss.backward called before forward"):
+        CrossEntropyLoss().backward()
+    with pytest.raises(RuntimeError, match="backward_from_logits called before forward_from_logits"):
+        CrossEntropyLoss().backward_from_logits()
+    ce = CrossEntropyLoss()
+    ce.forward(np.array([[0.5, 0.5]]), np.array([0]))
+    with pytest.raises(RuntimeError, match="backward_from_logits called before forward_from_logits"):
+        ce.backward_from_logits()  # the probability form does not provide the fused gradient
+
+
+def test_ce_rejects_rows_not_summing_to_one():
+    with pytest.raises(ValueError, match="each row of y_pred to sum to 1"):
+        CrossEntropyLoss().forward(np.array([[0.2, 0.2]]), np.array([0]))
+
+
+def test_repr():
+    assert repr(MSELoss()) == "MSELoss()" and repr(CrossEntropyLoss()) == "CrossEntropyLoss()"

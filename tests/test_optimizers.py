@@ -1,0 +1,315 @@
+"""Tests of nnbook.optimizers against independent re-implementations of Keras 3's rules.
+
+The reference implementations below are written from the formulas in the docstrings
+of nnbook.optimizers, element by element in plain Python floats (``math``), so they share
+no code with the vectorised NumPy implementation. A set of deliberately wrong rules
+shows that the comparison would catch a mistake.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from nnbook.gradcheck import rel_error
+from nnbook.optimizers import SGD, Adam, Optimizer
+
+N_STEPS = 20
+SHAPES = {"layer0.W": (3, 4), "layer0.b": (3,), "layer1.W": (2, 3)}
+
+
+# -- independent reference rules (scalar, plain Python floats) --------------------------------
+
+
+def ref_sgd(w, g, state, t, *, lr, momentum=0.0, nesterov=False, variant=None):
+    """One SGD step on a Python float; ``state`` holds the velocity v (starts at 0)."""
+    if momentum == 0:
+        return w - lr * g
+    v = state.get("v", 0.0)
+    if variant == "sign_flipped":  # wrong: adds the gradient instead of subtracting it
+        v = momentum * v + lr * g
+    elif variant == "dampened":  # wrong: PyTorch-style dampening (1 - mu) on the gradient
+        v = momentum * v - (1 - momentum) * lr * g
+    else:  # v <- mu v - eta g
+        v = momentum * v - lr * g
+    state["v"] = v
+    if nesterov and variant != "nesterov_as_plain":
+        return w + (momentum * v - lr * g)  # w <- w + (mu v - eta g)
+    return w + v  # w <- w + v
+
+
+def ref_adam(w, g, state, t, *, lr, beta_1=0.9, beta_2=0.999, epsilon=1e-7, variant=None):
+    """One Adam step (step number t >= 1) on a Python float; ``state`` holds m and v."""
+    m = state.get("m", 0.0)
+    v = state.get("v", 0.0)
+    m = m + (g - m) * (1 - beta_1)  # m <- m + (g - m)(1 - beta_1)
+    v = v + (g * g - v) * (1 - beta_2)  # v <- v + (g^2 - v)(1 - beta_2)
+    state["m"], state["v"] = m, v
+    if variant == "pytorch_epsilon":  # wrong for Keras: epsilon added after bias correction
+        m_hat = m / (1 - beta_1**t)
+        v_hat = v / (1 - beta_2**t)
+        return w - lr * m_hat / (math.sqrt(v_hat) + epsilon)
+    if variant == "no_bias_correction":
+        return w - lr * m / (math.sqrt(v) + epsilon)
+    if variant == "t_from_zero":  # wrong: off-by-one step counter (would divide by 0 at t = 0)
+        t = t + 1
+    alpha = lr * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)  # alpha_t
+    return w - alpha * m / (math.sqrt(v) + epsilon)  # w <- w - alpha_t m / (sqrt(v) + eps)
+
+
+def ref_adam_textbook(w, g, state, t, *, lr, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    """Adam as the paper writes it, with the 'epsilon hat' of Keras: a different order of operations."""
+    m = beta_1 * state.get("m", 0.0) + (1 - beta_1) * g
+    v = beta_2 * state.get("v", 0.0) + (1 - beta_2) * g * g
+    state["m"], state["v"] = m, v
+    m_hat = m / (1 - beta_1**t)
+    v_hat = v / (1 - beta_2**t)
+    eps_hat = epsilon / math.sqrt(1 - beta_2**t)
+    return w - lr * m_hat / (math.sqrt(v_hat) + eps_hat)
+
+
+def run_reference(rule, params0, grad_seq, **hyper):
+    """Apply ``rule`` element by element to every parameter over the gradient sequence."""
+    params = {k: v.copy() for k, v in params0.items()}
+    states = {k: [{} for _ in range(v.size)] for k, v in params.items()}
+    for t, grads in enumerate(grad_seq, start=1):
+        for name, p in params.items():
+            flat_p, flat_g = p.reshape(-1), grads[name].reshape(-1)
+            for i in range(flat_p.size):
+                flat_p[i] = rule(float(flat_p[i]), float(flat_g[i]), states[name][i], t, **hyper)
+    return params
+
+
+def run_nnbook(optimizer, params0, grad_seq):
+    params = {k: v.copy() for k, v in params0.items()}
+    for grads in grad_seq:
+        optimizer.step(list(params.items()), [(k, grads[k]) for k in params])
+    return params
+
+
+def max_rel(a: dict, b: dict) -> float:
+    return max(rel_error(a[k], b[k]) for k in a)
+
+
+@pytest.fixture
+def problem():
+    rng = np.random.default_rng(2024)
+    params0 = {k: rng.normal(size=s) for k, s in SHAPES.items()}
+    # gradients of varied sizes, some changing sign from step to step
+    grad_seq = [{k: rng.normal(size=s) * rng.choice([0.1, 1.0, 3.0]) for k, s in SHAPES.items()}
+                for _ in range(N_STEPS)]
+    return params0, grad_seq
+
+
+CASES = [
+    ("sgd", lambda: SGD(0.05), ref_sgd, dict(lr=0.05)),
+    ("momentum", lambda: SGD(0.05, momentum=0.9), ref_sgd, dict(lr=0.05, momentum=0.9)),
+    ("nesterov", lambda: SGD(0.03, momentum=0.8, nesterov=True), ref_sgd,
+     dict(lr=0.03, momentum=0.8, nesterov=True)),
+    ("adam", lambda: Adam(0.01), ref_adam, dict(lr=0.01)),
+    ("adam_custom", lambda: Adam(0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-5), ref_adam,
+     dict(lr=0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-5)),
+]
+
+
+@pytest.mark.parametrize("name, make, rule, hyper", CASES, ids=[c[0] for c in CASES])
+def test_matches_reference_step_by_step(name, make, rule, hyper, problem):
+    params0, grad_seq = problem
+    opt = make()
+    ours = {k: v.copy() for k, v in params0.items()}
+    ref_states = {k: [{} for _ in range(v.size)] for k, v in params0.items()}
+    ref = {k: v.copy() for k, v in params0.items()}
+    for t, grads in enumerate(grad_seq, start=1):
+        opt.step(list(ours.items()), [(k, grads[k]) for k in ours])
+        for k, p in ref.items():
+            flat_p, flat_g = p.reshape(-1), grads[k].reshape(-1)
+            for i in range(flat_p.size):
+                flat_p[i] = rule(float(flat_p[i]), float(flat_g[i]), ref_states[k][i], t, **hyper)
+        # every step, every parameter: equal to rounding error. Relative error of the whole
+        # array (nnbook.gradcheck.rel_error): an entry that crosses 0 has no meaningful
+        # entry-wise relative error. (beta**t itself may differ by an ulp between np.power
+        # and Python's **, so bit-for-bit equality is not expected.)
+        for k in ours:
+            assert rel_error(ours[k], ref[k]) < 1e-15, f"step {t}, {k}"
+            np.testing.assert_allclose(ours[k], ref[k], rtol=0, atol=1e-15 * np.abs(ref[k]).max())
+        assert opt.iterations == t
+    # the parameters did move (the comparison is not between two untouched copies)
+    assert min(rel_error(ours[k], params0[k]) for k in ours) > 1e-3
+
+
+def test_adam_matches_the_textbook_form(problem):
+    params0, grad_seq = problem
+    ours = run_nnbook(Adam(0.01), params0, grad_seq)
+    ref = run_reference(ref_adam_textbook, params0, grad_seq, lr=0.01)
+    assert max_rel(ours, ref) < 1e-13
+
+
+WRONG = [
+    ("momentum sign flipped", lambda: SGD(0.05, momentum=0.9), ref_sgd,
+     dict(lr=0.05, momentum=0.9, variant="sign_flipped")),
+    ("momentum dampened", lambda: SGD(0.05, momentum=0.9), ref_sgd,
+     dict(lr=0.05, momentum=0.9, variant="dampened")),
+    ("nesterov as plain momentum", lambda: SGD(0.03, momentum=0.8, nesterov=True), ref_sgd,
+     dict(lr=0.03, momentum=0.8, nesterov=True, variant="nesterov_as_plain")),
+    ("plain momentum as nesterov", lambda: SGD(0.03, momentum=0.8), ref_sgd,
+     dict(lr=0.03, momentum=0.8, nesterov=True)),
+    ("adam pytorch epsilon", lambda: Adam(0.01), ref_adam, dict(lr=0.01, variant="pytorch_epsilon")),
+    ("adam no bias correction", lambda: Adam(0.01), ref_adam, dict(lr=0.01, variant="no_bias_correction")),
+    ("adam step counter off by one", lambda: Adam(0.01), ref_adam, dict(lr=0.01, variant="t_from_zero")),
+    ("adam paper epsilon 1e-8", lambda: Adam(0.01), ref_adam, dict(lr=0.01, epsilon=1e-8)),
+]
+
+
+@pytest.mark.parametrize("label, make, rule, hyper", WRONG, ids=[w[0] for w in WRONG])
+def test_a_wrong_rule_is_detected(label, make, rule, hyper, problem):
+    params0, grad_seq = problem
+    ours = run_nnbook(make(), params0, grad_seq)
+    wrong = run_reference(rule, params0, grad_seq, **hyper)
+    assert max_rel(ours, wrong) > 1e-10, label
+
+
+def test_pytorch_epsilon_differs_by_about_epsilon_but_detectably():
+    # one step, one weight: Keras adds eps to sqrt(v) = sqrt(1 - beta_2)|g|, PyTorch to |g|
+    g, lr, eps = 1.0, 0.1, 1e-7
+    w = np.array([0.0])
+    Adam(lr, epsilon=eps).step([("w", w)], [("w", np.array([g]))])
+    keras = -lr * g / (g + eps / math.sqrt(1 - 0.999))
+    pytorch = -lr * g / (g + eps)
+    assert w[0] == pytest.approx(keras, rel=1e-14)
+    assert abs(w[0] - pytorch) > 1e-7 * lr  # about lr * 3e-6
+    assert abs(w[0] - pytorch) < 1e-5 * lr
+
+
+# -- hand-computed steps ---------------------------------------------------------------------------
+
+
+def test_sgd_momentum_by_hand():
+    w, opt = np.array([1.0]), SGD(0.1, momentum=0.9)
+    opt.step([("w", w)], [("w", np.array([1.0]))])  # v = -0.1
+    assert w[0] == pytest.approx(0.9, abs=1e-15)
+    opt.step([("w", w)], [("w", np.array([1.0]))])  # v = 0.9 * -0.1 - 0.1 = -0.19
+    assert w[0] == pytest.approx(0.71, abs=1e-15)
+    opt.step([("w", w)], [("w", np.array([0.0]))])  # v = -0.171, no gradient but still moving
+    assert w[0] == pytest.approx(0.539, abs=1e-15)
+
+
+def test_nesterov_by_hand():
+    w, opt = np.array([1.0]), SGD(0.1, momentum=0.5, nesterov=True)
+    opt.step([("w", w)], [("w", np.array([2.0]))])  # v = -0.2, w += 0.5 * -0.2 - 0.2
+    assert w[0] == pytest.approx(0.7, abs=1e-15)
+
+
+def test_plain_sgd_by_hand():
+    w, b = np.array([[1.0, -2.0]]), np.array([0.5])
+    SGD(0.5).step([("w", w), ("b", b)], [("w", np.array([[2.0, -2.0]])), ("b", np.array([1.0]))])
+    np.testing.assert_array_equal(w, [[0.0, -1.0]])
+    np.testing.assert_array_equal(b, [0.0])
+
+
+def test_adam_first_step_moves_by_about_the_learning_rate():
+    for g in (4.0, -0.01, 1e3):
+        w = np.array([1.0])
+        Adam(0.1).step([("w", w)], [("w", np.array([g]))])
+        expected = 1.0 - 0.1 * math.copysign(1.0, g) / (1 + 1e-7 / (math.sqrt(1 - 0.999) * abs(g)))
+        assert w[0] == pytest.approx(expected, rel=1e-15)
+
+
+# -- state per parameter name -----------------------------------------------------------------------
+
+
+def test_sgd_state_is_kept_per_parameter_name():
+    opt = SGD(0.1, momentum=0.9)
+    a = np.array([1.0, 2.0])
+    g = np.array([1.0, -1.0])
+    for _ in range(3):
+        opt.step([("a", a)], [("a", g)])
+    assert set(opt.velocities) == {"a"}
+    # a parameter seen for the first time starts with zero velocity,
+    # whatever the optimizer did to the others
+    b = np.array([1.0, 2.0])
+    opt.step([("a", a), ("b", b)], [("a", g), ("b", g)])
+    assert set(opt.velocities) == {"a", "b"}
+    np.testing.assert_allclose(b, [1.0 - 0.1, 2.0 + 0.1], rtol=1e-15)
+    np.testing.assert_allclose(opt.velocities["b"], -0.1 * g, rtol=1e-15)
+    assert not np.allclose(opt.velocities["a"], opt.velocities["b"])
+
+
+def test_state_follows_the_name_not_the_position_or_object():
+    opt = SGD(0.1, momentum=0.9)
+    a, b = np.zeros(1), np.zeros(1)
+    opt.step([("a", a), ("b", b)], [("a", np.array([1.0])), ("b", np.array([-1.0]))])
+    # reversed order: each name keeps its velocity
+    opt.step([("b", b), ("a", a)], [("b", np.array([0.0])), ("a", np.array([0.0]))])
+    assert a[0] == pytest.approx(-0.1 + 0.9 * -0.1, abs=1e-15)
+    assert b[0] == pytest.approx(0.1 + 0.9 * 0.1, abs=1e-15)
+
+
+def test_adam_state_per_name_and_global_step_count():
+    opt = Adam(0.1)
+    a = np.array([1.0])
+    opt.step([("a", a)], [("a", np.array([2.0]))])
+    b = np.array([1.0])
+    opt.step([("a", a), ("b", b)], [("a", np.array([2.0])), ("b", np.array([2.0]))])
+    assert set(opt.m) == set(opt.v) == {"a", "b"}
+    # b's moments start from zero ...
+    assert opt.m["b"][0] == pytest.approx(0.1 * 2.0, rel=1e-15)
+    assert opt.v["b"][0] == pytest.approx(0.001 * 4.0, rel=1e-15)
+    assert opt.m["a"][0] == pytest.approx(0.2 + (2.0 - 0.2) * 0.1, rel=1e-15)
+    # ... but the bias correction uses the optimizer's step count t = 2 (as in Keras)
+    alpha = 0.1 * math.sqrt(1 - 0.999**2) / (1 - 0.9**2)
+    assert b[0] == pytest.approx(1.0 - alpha * 0.2 / (math.sqrt(0.004) + 1e-7), rel=1e-15)
+    assert opt.iterations == 2
+
+
+def test_parameters_are_updated_in_place():
+    w = np.ones((2, 2))
+    w_id = id(w)
+    Adam().step([("w", w)], [("w", np.ones((2, 2)))])
+    assert id(w) == w_id and np.all(w < 1)
+
+
+def test_float32_parameters_stay_float32():
+    for opt in (SGD(0.1), SGD(0.1, momentum=0.9), Adam(0.1)):
+        w = np.ones(3, dtype=np.float32)
+        opt.step([("w", w)], [("w", np.ones(3, dtype=np.float32))])
+        assert w.dtype == np.float32 and np.all(w < 1)
+
+
+# -- misuse --------------------------------------------------------------------------------------------
+
+
+def test_step_rejects_misaligned_lists():
+    opt = SGD(0.1)
+    with pytest.raises(ValueError, match="got 2 parameters but 1 gradients"):
+        opt.step([("a", np.zeros(1)), ("b", np.zeros(1))], [("a", np.zeros(1))])
+    with pytest.raises(ValueError, match="parameter 'a' is paired with the gradient of 'b'"):
+        opt.step([("a", np.zeros(1))], [("b", np.zeros(1))])
+    with pytest.raises(ValueError, match=r"gradient of 'a' has shape \(2,\), parameter has \(1,\)"):
+        opt.step([("a", np.zeros(1))], [("a", np.zeros(2))])
+    assert opt.iterations == 0
+
+
+def test_parameter_changing_shape_is_rejected():
+    opt = SGD(0.1, momentum=0.9)
+    opt.step([("a", np.zeros(2))], [("a", np.ones(2))])
+    with pytest.raises(ValueError, match=r"parameter 'a' changed shape from \(2,\) to \(3,\)"):
+        opt.step([("a", np.zeros(3))], [("a", np.ones(3))])
+
+
+def test_nesterov_needs_momentum_and_a_bool():
+    with pytest.raises(ValueError, match="nesterov=True needs momentum > 0"):
+        SGD(0.1, nesterov=True)
+    with pytest.raises(TypeError, match="nesterov must be True or False, got 1"):
+        SGD(0.1, momentum=0.9, nesterov=1)
+
+
+def test_base_optimizer_is_abstract():
+    with pytest.raises(NotImplementedError):
+        Optimizer(0.1).step([("a", np.zeros(1))], [("a", np.zeros(1))])
+
+
+def test_reprs():
+    assert repr(SGD(0.1, momentum=0.5)) == "SGD(learning_rate=0.1, momentum=0.5, nesterov=False)"
+    assert repr(Adam()) == "Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07)"
