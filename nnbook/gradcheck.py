@@ -1,6 +1,6 @@
 r"""Numerical gradient checking: central differences and the relative error.
 
-The check compares the gradients that :meth:`NeuralNetwork.compute_gradients`
+The check compares the gradients that :meth:`~nnbook.network.NeuralNetwork.compute_gradients`
 fills in (the exact path training takes) with central differences of the loss,
 
 .. math:: \frac{\partial L}{\partial \theta_i} \approx

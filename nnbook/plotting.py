@@ -1,13 +1,17 @@
 """Figures: training histories and decision boundaries.
 
 Every function returns a :class:`matplotlib.figure.Figure` and never calls
-``plt.show()``; the caller decides whether to show or save it. Figures have an
+``plt.show()``; the caller decides whether to show, save or close it. The figures
+are created with pyplot, so Jupyter displays them inline and sphinx-gallery
+finds them, like any other matplotlib figure; close them (``plt.close(fig)``)
+when you make many. Figures have an
 opaque white background and colour-blind-safe colours (Okabe and Ito), so they
 read the same on the book's light and dark themes.
 """
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
@@ -21,8 +25,7 @@ COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0
 
 
 def _new_figure(figsize) -> Figure:
-    fig = Figure(figsize=figsize, facecolor="white", layout="constrained")
-    return fig
+    return plt.figure(figsize=figsize, facecolor="white", layout="constrained")
 
 
 def plot_training_history(history: dict, title: str = "Training History") -> Figure:

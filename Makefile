@@ -1,0 +1,33 @@
+# nnbook: build the executable textbook and run its tests.
+#   make html   bootstrap .venv if needed, then a strict Sphinx build into _build/html
+#   make test   bootstrap .venv if needed, then pytest (unit tests, docstrings, chapters, pipeline)
+#   make clean  remove every generated tree (the .venv stays)
+
+PYTHON  ?= python3
+VENV    := .venv
+VPY     := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-stamp
+SPHINXOPTS ?= -W --keep-going -n
+# Reproducible output: a fixed date in HTML, figures, gallery zips (conf.py sets the same default).
+export SOURCE_DATE_EPOCH ?= 1700000000
+
+.PHONY: html test clean venv
+
+html: $(STAMP)
+	$(VPY) -m sphinx $(SPHINXOPTS) -c . -d _build/doctrees book _build/html
+
+test: $(STAMP)
+	$(VPY) -m pytest
+
+venv: $(STAMP)
+
+$(VPY):
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install only when pyproject.toml changes.
+$(STAMP): pyproject.toml | $(VPY)
+	$(VPY) -m pip install -e '.[book,test]'
+	touch $@
+
+clean:
+	rm -rf _build book/gallery book/gen_modules book/sg_execution_times.rst .jupyter_cache

@@ -1,0 +1,321 @@
+"""Tests of the book pipeline itself: examples, strict builds, caching, offline assets.
+
+The build tests do not touch the real book. Each builds a tiny throwaway book in a temporary
+directory with the repository's real ``conf.py``, a copy of ``nnbook/`` (imported through
+``PYTHONPATH``, so edits to the copy are what the kernels see) and a minimal ``book/``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_offline_math import find_network_references  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = ROOT / "book"
+EXAMPLES = sorted((BOOK / "examples").glob("plot_*.py"))
+MATHJAX = BOOK / "_static" / "mathjax"
+
+FRONT_MATTER = """\
+---
+file_format: mystnb
+kernelspec:
+  name: python3
+  display_name: Python 3
+  language: python
+---
+"""
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def make_book(root: Path, chapter: str, examples: dict[str, str] | None = None) -> Path:
+    """Lay out a minimal book in ``root``: the real conf.py, a copy of nnbook, one chapter."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "conf.py", root / "conf.py")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "nnbook", root / "nnbook", ignore=ignore)
+    book = root / "book"
+    shutil.copytree(BOOK / "_static", book / "_static", ignore=ignore)
+    (book / "examples").mkdir()
+    (book / "examples" / "README.rst").write_text("Examples\n========\n\nThe test gallery.\n")
+    for name, source in (examples or {}).items():
+        (book / "examples" / name).write_text(textwrap.dedent(source))
+    (book / "index.md").write_text(
+        "# A test book\n\n```{toctree}\nchapter\nGallery <gallery/index>\n```\n"
+    )
+    (book / "chapter.md").write_text(FRONT_MATTER + textwrap.dedent(chapter))
+    return root
+
+
+def sphinx_build(root: Path, srcdir: Path | None = None) -> subprocess.CompletedProcess:
+    """The same strict build as ``make html``, on the book in ``root``."""
+    env = os.environ.copy()
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    env.pop("MPLBACKEND", None)
+    cmd = [
+        sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n",
+        "-c", str(root), "-d", str(root / "_build" / "doctrees"),
+        str(srcdir or root / "book"), str(root / "_build" / "html"),
+    ]  # fmt: skip
+    result = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    result.log = result.stdout + result.stderr  # type: ignore[attr-defined]
+    return result
+
+
+def html_text(path: Path) -> str:
+    """The visible text of a built page (tags stripped, whitespace collapsed)."""
+    text = re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))
+    return re.sub(r"\s+", " ", text)
+
+
+def executed(result: subprocess.CompletedProcess) -> bool:
+    return "Executing notebook" in result.log
+
+
+# -- (a) every example runs on its own -----------------------------------------------------
+def test_there_are_examples():
+    assert EXAMPLES, "book/examples/ holds no plot_*.py"
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
+def test_example_runs_standalone(script, tmp_path):
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+
+
+# -- (b) a failing cell fails the strict build, and names the cell ---------------------------
+def test_failing_cell_fails_the_build(tmp_path):
+    root = make_book(
+        tmp_path / "failing",
+        """
+        # A chapter that fails
+
+        ```{code-cell} python
+        import nnbook
+        first_value = 1
+        ```
+
+        ```{code-cell} python
+        raise RuntimeError("deliberate failure from test_build")
+        ```
+        """,
+    )
+    result = sphinx_build(root)
+    assert result.returncode != 0, result.log[-3000:]
+    assert "deliberate failure from test_build" in result.log
+    assert "chapter.md" in result.log  # the file
+    assert 'raise RuntimeError("deliberate failure from test_build")' in result.log  # the cell
+    # The next build must not "pass" by skipping the unchanged failing chapter.
+    assert not (root / "_build" / "doctrees" / "environment.pickle").exists()
+
+
+def test_figure_shown_as_text_fails_the_build(tmp_path):
+    root = make_book(
+        tmp_path / "figure-text",
+        """
+        # A chapter whose figure came out as text
+
+        ```{code-cell} python
+        print("<Figure size 640x480 with 1 Axes>")
+        ```
+        """,
+    )
+    result = sphinx_build(root)
+    assert result.returncode != 0
+    assert "a figure was rendered as text" in result.log
+    assert "chapter.md" in result.log
+
+
+# -- (c) no stale output: a change to nnbook re-executes every page and example --------------
+PROBE_CHAPTER = r"""
+# Probe
+
+The value is {glue:text}`probe:.4f` and the identity is {eq}`eq-probe`.
+
+$$
+e^{i\pi} + 1 = 0
+$$ (eq-probe)
+
+```{code-cell} python
+import numpy as np
+import nnbook
+from myst_nb import glue
+from nnbook.activations import Softmax
+
+probe = float(Softmax().forward(np.array([[0.0, 0.0]]))[0, 0])
+glue("probe", probe, display=False)
+print("CHAPTER_NNBOOK_FILE", nnbook.__file__)
+```
+
+```{code-cell} python
+import matplotlib.pyplot as plt
+
+figure = plt.figure(figsize=(2, 2))  # made with pyplot, like nnbook.plotting's figures
+figure.subplots().plot([0, 1], [1, 0])
+```
+"""
+
+PROBE_EXAMPLE = '''
+"""
+Probe
+=====
+
+Prints a value computed by nnbook.
+"""
+
+import numpy as np
+import nnbook
+from nnbook.activations import Softmax
+
+print("GALLERY_PROBE", float(Softmax().forward(np.array([[0.0, 0.0]]))[0, 0]))
+print("GALLERY_NNBOOK_FILE", nnbook.__file__)
+
+# %%
+# A figure made with pyplot, like those of nnbook.plotting.
+import matplotlib.pyplot as plt
+
+fig_probe = plt.figure(figsize=(2, 2))
+fig_probe.subplots().plot([0, 1], [1, 0])
+'''
+
+# Appended to the copy's activations.py: Softmax.forward now returns half its value.
+EDIT = """
+
+# --- edited by tests/test_build.py -------------------------------------------------------
+_unedited_softmax_forward = Softmax.forward
+
+
+def _edited_softmax_forward(self, z):
+    return 0.5 * _unedited_softmax_forward(self, z)
+
+
+Softmax.forward = _edited_softmax_forward
+"""
+
+
+@pytest.fixture(scope="module")
+def probe_book(tmp_path_factory):
+    """The probe book, built once: (root, result of the first build)."""
+    root = make_book(
+        tmp_path_factory.mktemp("probe") / "book-root",
+        PROBE_CHAPTER,
+        {"plot_probe.py": PROBE_EXAMPLE},
+    )
+    return root, sphinx_build(root)
+
+
+def test_rebuild_after_nnbook_change_shows_new_values(probe_book):
+    root, first = probe_book
+    chapter_html = root / "_build" / "html" / "chapter.html"
+    gallery_html = root / "_build" / "html" / "gallery" / "plot_probe.html"
+    copy = str(root / "nnbook")
+
+    assert first.returncode == 0, first.log[-4000:]
+    assert executed(first)
+    text = html_text(chapter_html)
+    assert "The value is 0.5000" in text
+    # The kernel and the gallery imported the temporary copy, not the installed package.
+    assert f"CHAPTER_NNBOOK_FILE {copy}" in text
+    # A figure is an image, not its text (the kernels' IPython profile loads the inline backend).
+    assert re.search(r'<img [^>]*src="_images/[0-9a-f]+\.png"', chapter_html.read_text())
+    gallery = html_text(gallery_html)
+    assert "GALLERY_PROBE 0.5" in gallery
+    assert f"GALLERY_NNBOOK_FILE {copy}" in gallery
+    # ... and the gallery's figure was scraped.
+    assert "sphx_glr_plot_probe_001.png" in gallery_html.read_text()
+
+    # No change: nothing is executed again, nothing is re-read.
+    second = sphinx_build(root)
+    assert second.returncode == 0, second.log[-4000:]
+    assert not executed(second), second.log[-4000:]
+    assert "0 added, 0 changed, 0 removed" in second.log
+    assert "excluding 1 file that had previously been run" in second.log  # gallery skipped
+
+    # Change nnbook (in the copy): every page and every example runs again.
+    activations = root / "nnbook" / "activations.py"
+    original = activations.read_text()
+    activations.write_text(original + EDIT)
+    try:
+        third = sphinx_build(root)
+    finally:
+        activations.write_text(original)
+    assert third.returncode == 0, third.log[-4000:]
+    assert executed(third)
+    assert "The value is 0.2500" in html_text(chapter_html)
+    assert "GALLERY_PROBE 0.25" in html_text(gallery_html)
+
+    # Back to the original code: the old results come back from the old cache entry.
+    fourth = sphinx_build(root)
+    assert fourth.returncode == 0, fourth.log[-4000:]
+    assert not executed(fourth), fourth.log[-4000:]
+    assert "The value is 0.5000" in html_text(chapter_html)
+    assert "GALLERY_PROBE 0.5" in html_text(gallery_html)
+
+
+# -- (d) offline: no CDN, vendored MathJax ------------------------------------------------------
+def test_built_html_fetches_nothing_from_the_network(probe_book):
+    root, first = probe_book
+    assert first.returncode == 0, first.log[-4000:]
+    html_dir = root / "_build" / "html"
+    assert find_network_references(html_dir) == []
+    chapter = (html_dir / "chapter.html").read_text()
+    scripts = re.findall(r'<script[^>]*src="([^"?]*mathjax[^"?]*)', chapter)
+    assert scripts == ["_static/mathjax/es5/tex-chtml.js"], scripts
+    assert (html_dir / scripts[0]).is_file()
+
+
+def test_mathjax_is_vendored_whole():
+    assert (MATHJAX / "LICENSE").is_file()
+    assert (MATHJAX / "es5" / "tex-chtml.js").is_file()
+    extensions = MATHJAX / "es5" / "input" / "tex" / "extensions"
+    # \boldsymbol autoloads an extension: without these files no formula renders at all.
+    assert (extensions / "boldsymbol.js").is_file()
+    assert len(list(extensions.rglob("*.js"))) >= 30
+    fonts = list((MATHJAX / "es5" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    assert len(fonts) >= 20
+    assert re.search(
+        r'^mathjax_path = "mathjax/es5/tex-chtml.js"', (ROOT / "conf.py").read_text(), re.M
+    )
+
+
+# -- conf.py guards and the API page ------------------------------------------------------------
+def test_conf_refuses_another_source_dir(tmp_path):
+    root = make_book(tmp_path / "guard", "# Chapter\n")
+    other = root / "elsewhere"
+    other.mkdir()
+    (other / "index.md").write_text("# Not the book\n")
+    result = sphinx_build(root, srcdir=other)
+    assert result.returncode != 0
+    assert "this conf.py builds" in result.log
+
+
+def test_api_page_documents_every_module():
+    import nnbook
+
+    api = (BOOK / "api.md").read_text()
+    modules = sorted(
+        p.stem for p in (ROOT / "nnbook").glob("*.py") if not p.stem.startswith("_")
+    )
+    for name in modules:
+        assert f".. automodule:: nnbook.{name}\n" in api, f"api.md lacks nnbook.{name}"
+    # Every name a minigallery lists must exist, or its examples silently vanish.
+    listed = re.findall(r"^   (nnbook(?:\.\w+)+)$", api, re.M)
+    assert listed
+    for dotted in listed:
+        module_name, _, attr = dotted.rpartition(".")
+        module = importlib.import_module(module_name) if module_name != "nnbook" else nnbook
+        assert hasattr(module, attr), f"api.md minigallery lists {dotted}, which does not exist"
