@@ -15,6 +15,12 @@ from nnbook import (
     finite_difference_gradient,
     rel_error,
 )
+from nnbook.pitfalls import (
+    DoubleMeanDense,
+    MSELossOverN,
+    SeedCrossEntropyLoss,
+    ravel_finite_difference_gradient,
+)
 
 TOL = 1e-7
 ACTIVATIONS = ["relu", "sigmoid", "tanh", "softmax", "linear"]
@@ -175,48 +181,6 @@ def test_rel_error_is_relative_not_absolute():
 # --- the checker catches wrong gradients: the source text's defects -----------------
 
 
-class DoubleMeanDense(Dense):
-    """Defect 1: dividing by the batch size again in the layer (the loss already averaged)."""
-
-    def backward_from_z(self, delta):
-        grad = super().backward_from_z(delta)
-        n = delta.shape[0]
-        self.grads["W"] = self.grads["W"] / n
-        self.grads["b"] = self.grads["b"] / n
-        return grad
-
-
-class MSEOverN(MSELoss):
-    """Defect 2: the forward averages over N*D entries, the backward divides by N only."""
-
-    def backward(self):
-        return (self.y_pred - self.y_true) / self.y_pred.shape[0]
-
-
-class SoftmaxTwice(NeuralNetwork):
-    """Defect 3: the fused (P - Y)/N is pushed through the softmax Jacobian again."""
-
-    def compute_gradients(self, X, y, loss_fn):
-        loss = self.compute_loss(X, y, loss_fn)
-        self.backward(loss_fn.backward_from_logits())  # through Softmax.backward: wrong
-        return loss
-
-
-def ravel_finite_differences(f, x, epsilon=1e-5):
-    """Defect 5: perturbing through x.ravel(), a copy when x is not C-contiguous."""
-    grad = np.zeros_like(x)
-    flat, grad_flat = x.ravel(), grad.ravel()
-    for i in range(flat.size):
-        orig = flat[i]
-        flat[i] = orig + epsilon
-        fp = f()
-        flat[i] = orig - epsilon
-        fm = f()
-        flat[i] = orig
-        grad_flat[i] = (fp - fm) / (2 * epsilon)
-    return grad_flat.reshape(x.shape) if not x.flags.c_contiguous else grad
-
-
 def _network_with(layer_cls, rng):
     net = NeuralNetwork([3, 4, 2], ["tanh", "linear"], rng=rng)
     old = net.layers
@@ -244,7 +208,7 @@ def test_catches_defect_2_mse_gradient_over_n_only(n_outputs):
     net = NeuralNetwork([3, 4, n_outputs], ["tanh", "linear"], rng=rng)
     X, y = rng.normal(size=(4, 3)), rng.normal(size=(4, n_outputs))
     assert check_gradients(net, X, y, MSELoss()).passed
-    result = check_gradients(net, X, y, MSEOverN())
+    result = check_gradients(net, X, y, MSELossOverN())
     assert not result.passed
     factor = n_outputs / 2
     for err in result.errors.values():
@@ -253,10 +217,13 @@ def test_catches_defect_2_mse_gradient_over_n_only(n_outputs):
 
 def test_catches_defect_3_softmax_jacobian_applied_twice():
     rng = np.random.default_rng(9)
-    net = SoftmaxTwice([3, 4, 3], ["relu", "softmax"], rng=rng)
+    net = NeuralNetwork([3, 4, 3], ["relu", "softmax"], rng=rng)
     jitter_params(net, rng)
     X, y = rng.normal(size=(5, 3)), rng.integers(0, 3, size=5)
-    result = check_gradients(net, X, y, CrossEntropyLoss())
+    assert check_gradients(net, X, y, CrossEntropyLoss()).passed
+    # The seed's loss returns (P - Y)/N as if it were dL/dP; the network applies the
+    # softmax's backward to it again.
+    result = check_gradients(net, X, y, SeedCrossEntropyLoss())
     assert not result.passed
     assert result.max_error > 0.1
 
@@ -283,7 +250,7 @@ def test_catches_defect_5_ravel_on_fortran_ordered_weights(monkeypatch):
         layer.params["W"] = np.asfortranarray(layer.params["W"])
     X, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
     assert check_gradients(net, X, y, MSELoss()).passed  # correct differences: any layout
-    monkeypatch.setattr(gradcheck, "finite_difference_gradient", ravel_finite_differences)
+    monkeypatch.setattr(gradcheck, "finite_difference_gradient", ravel_finite_difference_gradient)
     broken = check_gradients(net, X, y, MSELoss())
     assert not broken.passed
     for name, err in broken.errors.items():

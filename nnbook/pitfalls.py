@@ -1,0 +1,160 @@
+r"""The source text's mistakes, reproduced on purpose as small broken variants.
+
+Part D of the book follows a source text whose code does not work as printed. Each
+class or function here reproduces one of its defects as a minimal change to the correct
+``nnbook`` code, so that the book (the chapter "Pitfalls that gradient checking
+catches") and the tests can show each one being caught, then fixed. **Do not use them
+for anything else**: every object here is wrong on purpose.
+
+========  ==========================================  ===========================================
+defect    broken variant                              caught by
+========  ==========================================  ===========================================
+1         :class:`DoubleMeanDense`                    gradient check (every gradient is 1/N)
+2         :class:`MSELossOverN`                       gradient check (off by D/2)
+3         :class:`SeedCrossEntropyLoss`               gradient check (Jacobian applied twice)
+4         :class:`SeedCrossEntropyLoss` (forward)     comparing with the exact loss from logits
+5         :func:`ravel_finite_difference_gradient`    a correct backward fails the check
+6         :func:`absolute_gradient_check`             passes gradients that are 1/N of the truth
+7         :class:`LoopSoftmax`                        correct, but a timing shows the cost
+8         :func:`unshuffled_split`                    validation holds one class only
+========  ==========================================  ===========================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import Softmax
+from .layers import Dense
+from .losses import Loss, MSELoss
+
+__all__ = [
+    "DoubleMeanDense",
+    "MSELossOverN",
+    "SeedCrossEntropyLoss",
+    "ravel_finite_difference_gradient",
+    "absolute_gradient_check",
+    "LoopSoftmax",
+    "unshuffled_split",
+]
+
+
+class DoubleMeanDense(Dense):
+    r"""Defect 1: the batch mean taken twice.
+
+    The loss's backward already divides by :math:`N`; this layer divides
+    :math:`\partial L/\partial W` and :math:`\partial L/\partial b` by :math:`N`
+    again, so both are :math:`1/N` of the truth (``dL/dA_prev`` is still right).
+    """
+
+    def backward_from_z(self, delta):
+        grad_a_prev = super().backward_from_z(delta)
+        batch_size = delta.shape[0]
+        self.grads["W"] = self.grads["W"] / batch_size  # wrong: already averaged in the loss
+        self.grads["b"] = self.grads["b"] / batch_size  # wrong: should be a sum over the batch
+        return grad_a_prev
+
+
+class MSELossOverN(MSELoss):
+    r"""Defect 2: the forward averages over all :math:`N D` entries, the backward over :math:`N`.
+
+    Returns :math:`(\hat Y - Y)/N` where :math:`2(\hat Y - Y)/(N D)` is right: the two
+    agree only when :math:`D = 2`, which is how the mistake hides on two outputs.
+    """
+
+    def backward(self):
+        if self.y_pred is None:
+            raise RuntimeError("MSELossOverN.backward called before forward")
+        return (self.y_pred - self.y_true) / self.y_pred.shape[0]  # wrong: should be 2(.)/(N D)
+
+
+class SeedCrossEntropyLoss(Loss):
+    r"""Defects 3 and 4: the source text's cross-entropy.
+
+    ``forward`` clips the probabilities to :math:`[10^{-10}, 1 - 10^{-10}]` before the log
+    (defect 4: the loss it reports is capped near :math:`10 \ln 10 \approx 23.03`), and
+    ``backward`` returns the *fused* gradient :math:`(P - Y)/N`, which is
+    :math:`\partial L/\partial Z`, not :math:`\partial L/\partial P`. A network then pushes it
+    through the softmax's backward again (defect 3). It is deliberately not a
+    :class:`~nnbook.losses.CrossEntropyLoss`, so :class:`~nnbook.network.NeuralNetwork`
+    treats it like any loss: ``backward`` goes through every activation.
+    """
+
+    def __init__(self, clip: float = 1e-10):
+        self.clip = clip
+        self.y_pred = None
+        self.y_true = None
+
+    def forward(self, y_pred, y_true):
+        y_pred = np.asarray(y_pred, dtype=np.float64)
+        y_true = np.asarray(y_true)
+        if y_true.ndim == 1:
+            y_true = np.eye(y_pred.shape[1])[y_true]
+        self.y_pred, self.y_true = y_pred, y_true
+        clipped = np.clip(y_pred, self.clip, 1 - self.clip)  # defect 4: hides the true loss
+        return float(-np.mean(np.sum(y_true * np.log(clipped), axis=1)))
+
+    def backward(self):
+        if self.y_pred is None:
+            raise RuntimeError("SeedCrossEntropyLoss.backward called before forward")
+        return (self.y_pred - self.y_true) / self.y_pred.shape[0]  # defect 3: this is dL/dZ, not dL/dP
+
+
+def ravel_finite_difference_gradient(f, x, epsilon: float = 1e-5):
+    """Defect 5: central differences written through ``x.ravel()``.
+
+    ``ravel`` returns a *copy* when ``x`` is not C-contiguous (e.g. a Fortran-ordered
+    or transposed weight matrix): the perturbations never reach ``x``, ``f`` does not
+    change, and the "numerical gradient" is all zeros.
+    """
+    grad = np.zeros_like(x)
+    x_flat = x.ravel()  # a view only when x is C-contiguous
+    grad_flat = grad.ravel()
+    for i in range(x_flat.size):
+        original = x_flat[i]
+        x_flat[i] = original + epsilon
+        f_plus = f()
+        x_flat[i] = original - epsilon
+        f_minus = f()
+        x_flat[i] = original
+        grad_flat[i] = (f_plus - f_minus) / (2 * epsilon)
+    return grad
+
+
+def absolute_gradient_check(analytic, numerical, tolerance: float = 1e-5) -> bool:
+    """Defect 6: accept gradients whose largest *absolute* difference is below ``tolerance``.
+
+    When the gradients themselves are small, a gradient wrong by a factor (say 1/N)
+    differs from the truth by less than the tolerance and passes. Compare
+    :func:`nnbook.gradcheck.rel_error`.
+    """
+    diff = np.abs(np.asarray(analytic) - np.asarray(numerical))
+    return bool(np.max(diff) < tolerance)
+
+
+class LoopSoftmax(Softmax):
+    r"""Defect 7: softmax backward with an explicit Jacobian, one sample at a time.
+
+    Correct (it computes :math:`g J` with :math:`J = \operatorname{diag}(p) - p^\top p`),
+    but it builds a :math:`K \times K` matrix per sample in a Python loop, where
+    :meth:`nnbook.activations.Softmax.backward` needs two vectorised lines.
+    """
+
+    def backward(self, grad_output):
+        p_all = self._cached("a", grad_output)
+        grad_z = np.zeros_like(p_all)
+        for i in range(p_all.shape[0]):
+            p = p_all[i : i + 1, :]  # shape (1, K)
+            jacobian = np.diagflat(p) - p.T @ p  # J_ij = p_i (delta_ij - p_j)
+            grad_z[i : i + 1, :] = grad_output[i : i + 1, :] @ jacobian
+        return grad_z
+
+
+def unshuffled_split(X, y, train_fraction: float = 0.8):
+    """Defect 8: split by slicing, without shuffling.
+
+    On data stored class by class (like :func:`nnbook.datasets.generate_spiral_data`),
+    the last rows, and so the whole validation set, belong to the last class.
+    """
+    split = int(train_fraction * len(X))
+    return X[:split], X[split:], y[:split], y[split:]
