@@ -26,7 +26,7 @@ $(VPY):
 
 # Re-install only when pyproject.toml changes.
 $(STAMP): pyproject.toml | $(VPY)
-	$(VPY) -m pip install -e '.[book,test]'
+	$(VPY) -m pip install -e '.[book,test,compare]'
 	touch $@
 
 clean:

@@ -1,0 +1,390 @@
+r"""Side by side with TensorFlow/Keras: the same network, the same numbers.
+
+Needs the ``compare`` extra (``pip install "nnbook[compare]"``, which installs
+TensorFlow and Keras 3). Everything here maps an ``nnbook`` object to its Keras
+counterpart and measures how far the two computations are apart:
+
+============================================  =================================================
+``nnbook``                                    Keras
+============================================  =================================================
+``Dense(n_in, n_out)``: ``W`` (n_out, n_in)   ``keras.layers.Dense(n_out)``: ``kernel`` = ``W.T``
+``"relu"``, ``"sigmoid"``, ``"tanh"``, ...    the same activation names
+softmax + ``CrossEntropyLoss`` (fused)        linear last layer + ``CategoricalCrossentropy(from_logits=True)``
+sigmoid + ``CrossEntropyLoss`` (one unit)     linear last layer + ``BinaryCrossentropy(from_logits=True)``
+``MSELoss``                                   ``keras.losses.MeanSquaredError``
+``SGD(lr, momentum, nesterov)``               ``keras.optimizers.SGD`` (same rule)
+``Adam(lr, beta_1, beta_2, epsilon)``         ``keras.optimizers.Adam`` (same rule)
+============================================  =================================================
+
+Exact agreement in float64 needs two things (both done here): every Keras layer built
+with ``dtype="float64"``, and the optimizer built while Keras' ``floatx`` is float64 and
+given its hyper-parameters as ``np.float64`` (Keras turns Python floats into float32
+first: ``0.9`` becomes ``0.8999999761581421``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import as_rng, check_positive_int
+from .activations import Sigmoid, Softmax
+from .gradcheck import rel_error
+from .losses import CrossEntropyLoss, MSELoss
+from .network import NeuralNetwork
+from .optimizers import SGD, Adam
+
+__all__ = [
+    "import_keras",
+    "to_keras",
+    "keras_dense_layers",
+    "copy_weights_to_keras",
+    "copy_weights_from_keras",
+    "keras_loss",
+    "keras_optimizer",
+    "keras_targets",
+    "keras_gradients",
+    "compare_forward",
+    "compare_gradients",
+    "TrajectoryComparison",
+    "compare_trajectories",
+    "compare_with_tensorflow",
+]
+
+
+def import_keras():
+    """Import and return ``keras`` (TensorFlow backend), or explain how to install it."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # no C++ start-up chatter
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    try:
+        import keras
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "nnbook.compare needs TensorFlow and Keras 3: pip install 'nnbook[compare]'"
+        ) from err
+    return keras
+
+
+@contextlib.contextmanager
+def _floatx(dtype: str):
+    keras = import_keras()
+    old = keras.backend.floatx()
+    keras.backend.set_floatx(dtype)
+    try:
+        yield
+    finally:
+        keras.backend.set_floatx(old)
+
+
+def _fused(network: NeuralNetwork) -> bool:
+    last = network.layers[-1]
+    return isinstance(last.activation, Softmax) or (isinstance(last.activation, Sigmoid) and last.output_dim == 1)
+
+
+def to_keras(network: NeuralNetwork, *, logits: bool | None = None):
+    """Build a Keras model with the architecture and (copied) weights of ``network``.
+
+    Parameters
+    ----------
+    network : NeuralNetwork
+    logits : bool, optional
+        If true, the last layer is linear: the model outputs the logits, to be paired
+        with a ``from_logits=True`` loss (the counterpart of ``nnbook``'s fused
+        softmax + cross-entropy). Default: true when the network ends in softmax or a
+        single sigmoid unit.
+
+    Returns
+    -------
+    keras.Model
+        A functional model of ``keras.layers.Dense`` layers in the network's dtype.
+    """
+    keras = import_keras()
+    if logits is None:
+        logits = _fused(network)
+    dtype = network.dtype.name
+    inputs = keras.Input((network.layer_sizes[0],), dtype=dtype)
+    x = inputs
+    for i, layer in enumerate(network.layers):
+        activation = layer.activation.name
+        if i == len(network.layers) - 1 and logits:
+            activation = "linear"
+        x = keras.layers.Dense(layer.output_dim, activation=activation, dtype=dtype, name=f"dense_{i}")(x)
+    model = keras.Model(inputs, x)
+    copy_weights_to_keras(network, model)
+    return model
+
+
+def keras_dense_layers(model) -> list:
+    """The ``keras.layers.Dense`` layers of ``model``, in order."""
+    keras = import_keras()
+    return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+
+
+def copy_weights_to_keras(network: NeuralNetwork, model) -> None:
+    """Set each Keras ``kernel`` to ``W.T`` and ``bias`` to ``b``."""
+    dense = keras_dense_layers(model)
+    if len(dense) != len(network.layers):
+        raise ValueError(f"the Keras model has {len(dense)} Dense layers, the network {len(network.layers)}")
+    for layer, k_layer in zip(network.layers, dense):
+        k_layer.set_weights([layer.W.T.copy(), layer.b.copy()])
+
+
+def copy_weights_from_keras(model, network: NeuralNetwork) -> None:
+    """Set each ``W`` to the Keras ``kernel.T`` and ``b`` to ``bias`` (in place)."""
+    dense = keras_dense_layers(model)
+    if len(dense) != len(network.layers):
+        raise ValueError(f"the Keras model has {len(dense)} Dense layers, the network {len(network.layers)}")
+    for layer, k_layer in zip(network.layers, dense):
+        kernel, bias = k_layer.get_weights()
+        if kernel.T.shape != layer.W.shape:
+            raise ValueError(f"kernel of shape {kernel.shape} does not fit W of shape {layer.W.shape}")
+        layer.params["W"][...] = kernel.T
+        layer.params["b"][...] = bias
+
+
+def keras_loss(loss_fn, network: NeuralNetwork):
+    """The Keras loss that computes what ``loss_fn`` computes for ``network``."""
+    keras = import_keras()
+    dtype = network.dtype.name
+    if isinstance(loss_fn, MSELoss):
+        return keras.losses.MeanSquaredError(dtype=dtype)
+    if isinstance(loss_fn, CrossEntropyLoss):
+        if network.layer_sizes[-1] == 1:
+            return keras.losses.BinaryCrossentropy(from_logits=_fused(network), dtype=dtype)
+        return keras.losses.CategoricalCrossentropy(from_logits=_fused(network), dtype=dtype)
+    raise TypeError(f"no Keras counterpart for {type(loss_fn).__name__}")
+
+
+def keras_optimizer(optimizer, dtype: str = "float64"):
+    """The Keras optimizer with the same update rule and hyper-parameters as ``optimizer``.
+
+    Built while Keras' ``floatx`` is ``dtype`` and with hyper-parameters passed as NumPy
+    scalars of that dtype, so that nothing is rounded to float32 on the way.
+    """
+    keras = import_keras()
+    # float64: NumPy scalars keep every digit; float32: Keras wants Python floats
+    f = np.float64 if np.dtype(dtype) == np.float64 else float
+    with _floatx(dtype):
+        if isinstance(optimizer, SGD):
+            return keras.optimizers.SGD(
+                learning_rate=f(optimizer.learning_rate), momentum=f(optimizer.momentum), nesterov=optimizer.nesterov
+            )
+        if isinstance(optimizer, Adam):
+            return keras.optimizers.Adam(
+                learning_rate=f(optimizer.learning_rate),
+                beta_1=f(optimizer.beta_1),
+                beta_2=f(optimizer.beta_2),
+                epsilon=f(optimizer.epsilon),
+            )
+    raise TypeError(f"no Keras counterpart for {type(optimizer).__name__}")
+
+
+def keras_targets(y, network: NeuralNetwork, loss_fn) -> np.ndarray:
+    """Targets in the form Keras' losses expect: one-hot rows (N, K) for categorical
+    cross-entropy, a column (N, 1) for one output, the targets themselves otherwise."""
+    n_out = network.layer_sizes[-1]
+    y = np.asarray(y)
+    if isinstance(loss_fn, CrossEntropyLoss) and n_out > 1:
+        return CrossEntropyLoss.targets(y, y.shape[0], n_out, network.dtype)
+    return y.reshape(y.shape[0], -1).astype(network.dtype)
+
+
+def keras_gradients(model, X, y, loss) -> tuple[float, list[np.ndarray]]:
+    """Loss and gradients of ``model``'s trainable variables with ``tf.GradientTape``.
+
+    Returns the loss and, per Dense layer, ``[dkernel.T, dbias]`` flattened into a list
+    in ``nnbook``'s order and layout (``layer0.W``, ``layer0.b``, ...).
+    """
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        value = loss(y, model(X, training=True))
+    variables = [v for layer in keras_dense_layers(model) for v in (layer.kernel, layer.bias)]
+    grads = tape.gradient(value, variables)
+    out = []
+    for i, g in enumerate(grads):
+        g = np.asarray(g)
+        out.append(g.T if i % 2 == 0 else g)
+    return float(value), out
+
+
+def compare_forward(network: NeuralNetwork, X, y, loss_fn) -> dict:
+    """Largest difference of the outputs and difference of the losses, nnbook vs Keras.
+
+    The networks are compared on their logits when the loss is fused.
+    """
+    model = to_keras(network)
+    X = np.asarray(X, dtype=network.dtype)
+    loss_n = network.compute_loss(X, y, loss_fn)
+    out_n = network.layers[-1].z if _fused(network) else network.output
+    out_k = np.asarray(model(X))
+    loss_k = float(keras_loss(loss_fn, network)(keras_targets(y, network, loss_fn), out_k))
+    return {"max_output_diff": float(np.max(np.abs(out_n - out_k))), "loss_diff": abs(loss_n - loss_k)}
+
+
+def compare_gradients(network: NeuralNetwork, X, y, loss_fn) -> dict:
+    """``rel_error`` between ``nnbook``'s backward and ``tf.GradientTape``, per parameter."""
+    model = to_keras(network)
+    X = np.asarray(X, dtype=network.dtype)
+    network.compute_gradients(X, y, loss_fn)
+    _, grads_k = keras_gradients(model, X, keras_targets(y, network, loss_fn), keras_loss(loss_fn, network))
+    return {name: rel_error(g, gk) for (name, g), gk in zip(network.gradients(), grads_k)}
+
+
+@dataclass
+class TrajectoryComparison:
+    """Losses and parameters of ``nnbook`` and Keras trained side by side.
+
+    Attributes
+    ----------
+    loss_nnbook, loss_keras : ndarray, shape (steps,)
+        The loss before each step.
+    max_param_diff : ndarray, shape (steps,)
+        Largest absolute difference of any parameter after each step.
+    """
+
+    loss_nnbook: np.ndarray
+    loss_keras: np.ndarray
+    max_param_diff: np.ndarray
+
+    @property
+    def loss_diff(self) -> np.ndarray:
+        """The absolute difference of the two losses, per step."""
+        return np.abs(self.loss_nnbook - self.loss_keras)
+
+    @property
+    def max_diff(self) -> float:
+        """The largest loss or parameter difference over the whole trajectory."""
+        return float(max(self.loss_diff.max(), self.max_param_diff.max()))
+
+
+def compare_trajectories(
+    network: NeuralNetwork, X, y, loss_fn, optimizer, steps: int = 200, batch_size: int | None = None, rng=None
+) -> TrajectoryComparison:
+    """Train ``network`` with ``optimizer`` and its Keras twin on the same batches.
+
+    The Keras model starts from the network's current weights; both take ``steps``
+    steps on the same mini-batches (the whole of ``X`` when ``batch_size`` is None).
+    ``network`` is trained in place. A wrong update rule on either side shows as a
+    growing difference.
+    """
+    import tensorflow as tf
+
+    steps = check_positive_int(steps, "steps")
+    import_keras()
+    X = np.asarray(X, dtype=network.dtype)
+    y = np.asarray(y)
+    model = to_keras(network)
+    loss_k = keras_loss(loss_fn, network)
+    opt_k = keras_optimizer(optimizer, network.dtype.name)
+    y_k = keras_targets(y, network, loss_fn)
+    variables = [v for layer in keras_dense_layers(model) for v in (layer.kernel, layer.bias)]
+    rng = as_rng(rng)
+    n = X.shape[0]
+    bs = n if batch_size is None else check_positive_int(batch_size, "batch_size")
+    loss_n_hist, loss_k_hist, diff_hist = [], [], []
+
+    @tf.function
+    def keras_step(xb, yb):
+        with tf.GradientTape() as tape:
+            value = loss_k(yb, model(xb, training=True))
+        opt_k.apply_gradients(zip(tape.gradient(value, variables), variables))
+        return value
+
+    order = rng.permutation(n)
+    position = 0
+    for _ in range(steps):
+        if position + bs > n:
+            order, position = rng.permutation(n), 0
+        idx = order[position : position + bs]
+        position += bs
+        loss_n_hist.append(network.train_step(X[idx], y[idx], loss_fn, optimizer))
+        loss_k_hist.append(float(keras_step(tf.constant(X[idx]), tf.constant(y_k[idx]))))
+        diffs = [
+            np.max(np.abs(p - (k.T if p.ndim == 2 else k)))
+            for (_, p), k in zip(network.parameters(), (np.asarray(v) for v in variables))
+        ]
+        diff_hist.append(max(diffs))
+    return TrajectoryComparison(np.array(loss_n_hist), np.array(loss_k_hist), np.array(diff_hist))
+
+
+def compare_with_tensorflow(
+    X_train,
+    y_train,
+    X_val,
+    y_val,
+    architecture,
+    epochs: int = 100,
+    *,
+    activations=None,
+    batch_size: int = 32,
+    learning_rate: float = 1e-3,
+    rng=None,
+) -> dict:
+    """Train the same classifier with ``nnbook`` and with Keras ``fit``, fairly.
+
+    Unlike the source text's version (Keras with Adam against ``nnbook`` with plain SGD,
+    from different initial weights), both sides get the same architecture, the same
+    initial weights (copied), the same optimizer (Adam with the same hyper-parameters),
+    the same loss (cross-entropy from logits), the same batch size, epochs and data
+    split. They differ only in the order of the mini-batches (Keras shuffles with its
+    own generator) and in float32 arithmetic inside Keras' ``fit``, which is what the
+    final accuracies measure.
+
+    Parameters
+    ----------
+    X_train, y_train, X_val, y_val : ndarray
+        Labels as integers (N,) or one-hot rows.
+    architecture : list of int
+        Layer sizes, e.g. ``[2, 64, 32, 3]``.
+    epochs, batch_size, learning_rate
+    activations : list, optional
+        Default: ReLU hidden layers and a softmax output.
+    rng : numpy.random.Generator, int or None
+
+    Returns
+    -------
+    dict
+        ``{"nnbook": history, "keras": history}``, each with ``train_loss``,
+        ``val_loss``, ``train_acc``, ``val_acc`` per epoch.
+    """
+    from .training import train_network
+
+    keras = import_keras()
+    rng = as_rng(rng)
+    n_layers = len(architecture) - 1
+    if activations is None:
+        activations = ["relu"] * (n_layers - 1) + ["softmax"]
+    net = NeuralNetwork(architecture, activations, rng=rng, dtype=np.float32)
+    model = to_keras(net)
+    loss = CrossEntropyLoss()
+    opt = Adam(learning_rate)
+    keras.utils.set_random_seed(int(rng.integers(2**31)))
+    model.compile(
+        optimizer=keras_optimizer(opt, "float32"),
+        loss=keras_loss(loss, net),
+        metrics=[keras.metrics.CategoricalAccuracy(name="acc")]
+        if architecture[-1] > 1
+        else [keras.metrics.BinaryAccuracy(name="acc", threshold=0.0)],
+    )
+    fit = model.fit(
+        np.asarray(X_train, np.float32),
+        keras_targets(y_train, net, loss),
+        validation_data=(np.asarray(X_val, np.float32), keras_targets(y_val, net, loss)),
+        epochs=epochs,
+        batch_size=batch_size,
+        verbose=0,
+    ).history
+    history_k = {
+        "train_loss": [float(v) for v in fit["loss"]],
+        "val_loss": [float(v) for v in fit["val_loss"]],
+        "train_acc": [float(v) for v in fit["acc"]],
+        "val_acc": [float(v) for v in fit["val_acc"]],
+    }
+    history_n = train_network(
+        net, X_train, y_train, X_val, y_val, loss, epochs=epochs, batch_size=batch_size, optimizer=opt, rng=rng
+    )
+    return {"nnbook": history_n, "keras": history_k}
