@@ -51,6 +51,7 @@ def train_network(
     rng=None,
     verbose: bool = False,
     progress: bool | None = None,
+    patience: int | None = None,
 ) -> dict:
     """Train ``network`` with mini-batches; return the history of losses and accuracies.
 
@@ -78,6 +79,12 @@ def train_network(
         Show a tqdm progress bar over the epochs. ``None``: only for runs of
         50 epochs or more when standard error is a terminal.
 
+    patience : int or None
+        Early stopping: stop when the validation loss has not improved for
+        ``patience`` epochs in a row, and restore the weights of the epoch with the
+        lowest validation loss (Keras' ``EarlyStopping(patience=...,
+        restore_best_weights=True)``). ``None`` trains for all ``epochs``.
+
     Returns
     -------
     dict
@@ -86,7 +93,8 @@ def train_network(
         epoch's batches as they were seen (weighted by batch size), and the
         validation metrics are computed after the epoch. Accuracies are only
         defined for :class:`~nnbook.losses.CrossEntropyLoss`; for other losses
-        they are NaN.
+        they are NaN. With early stopping the lists stop at the last epoch run,
+        and ``history["best_epoch"]`` is the (0-based) epoch whose weights were kept.
 
     Raises
     ------
@@ -105,6 +113,8 @@ def train_network(
                 f"{X.shape} and {y_name} of shape {np.shape(y)}"
             )
     epochs = check_positive_int(epochs, "epochs")
+    if patience is not None:
+        patience = check_positive_int(patience, "patience")
     batch_size = check_positive_int(batch_size, "batch_size")
     rng = as_rng(rng)
     y_train = np.asarray(y_train)
@@ -127,6 +137,7 @@ def train_network(
 
         epoch_iter = tqdm(epoch_iter, desc="epochs", unit="epoch")
 
+    best_loss, best_params, best_epoch = np.inf, None, None
     for epoch in epoch_iter:
         order = rng.permutation(n)
         total_loss, correct = 0.0, 0
@@ -159,4 +170,16 @@ def train_network(
                 f"val loss = {history['val_loss'][-1]:.4f}, train acc = {history['train_acc'][-1]:.4f}, "
                 f"val acc = {history['val_acc'][-1]:.4f}"
             )
+        if patience is not None:
+            if val_loss < best_loss:
+                best_loss, best_epoch = val_loss, epoch
+                best_params = [p.copy() for _, p in network.parameters()]
+            elif epoch - best_epoch >= patience:
+                break
+    if progress:
+        epoch_iter.close()
+    if patience is not None and best_params is not None:
+        for (_, p), best in zip(network.parameters(), best_params):
+            p[...] = best
+        history["best_epoch"] = best_epoch
     return history

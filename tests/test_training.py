@@ -125,3 +125,31 @@ def test_progress_bar_can_be_forced(capsys):
     train_network(net, X, y, X, y, CrossEntropyLoss(), epochs=3, verbose=True, progress=False)
     out = capsys.readouterr()
     assert "Epoch   0/3" in out.out and "Epoch   2/3" in out.out and out.err == ""
+
+
+def test_early_stopping_restores_the_best_weights():
+    """A wide network on 40 noisy points overfits: validation loss turns up, training stops
+    `patience` epochs after the best epoch, and the network keeps that epoch's weights."""
+    rng = np.random.default_rng(11)
+    X, _, y = generate_xor_data(80, rng=rng)
+    flip = rng.random(80) < 0.2  # label noise to overfit on
+    y = np.where(flip, 1 - y, y)
+    X_tr, X_val, y_tr, y_val = train_val_split(X, y, 0.5, rng=rng)
+    net = NeuralNetwork([2, 128, 128, 2], ["relu", "relu", "softmax"], rng=rng)
+    history = train_network(
+        net, X_tr, y_tr, X_val, y_val, CrossEntropyLoss(), epochs=500, batch_size=8,
+        optimizer=Adam(0.01), rng=rng, patience=10,
+    )
+    n_run = len(history["val_loss"])
+    best = history["best_epoch"]
+    assert n_run < 500
+    assert best == int(np.argmin(history["val_loss"]))
+    assert n_run - 1 - best == 10
+    assert net.compute_loss(X_val, y_val, CrossEntropyLoss()) == pytest.approx(history["val_loss"][best], rel=1e-12)
+
+
+def test_patience_must_be_a_positive_integer():
+    net = NeuralNetwork([2, 2], ["softmax"], rng=0)
+    X, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="patience must be a positive integer"):
+        train_network(net, X, y, X, y, CrossEntropyLoss(), epochs=2, patience=0)
