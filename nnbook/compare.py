@@ -58,6 +58,9 @@ __all__ = [
 def import_keras():
     """Import and return ``keras`` (TensorFlow backend), or explain how to install it."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # no C++ start-up chatter
+    # oneDNN's fused kernels may change the order of floating-point sums between runs;
+    # without them TensorFlow's results are reproducible (and it prints nothing at import)
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     try:
         import keras

@@ -146,12 +146,18 @@ class NeuralNetwork:
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Forward pass; returns the output layer's activations, shape (batch_size, n_outputs).
 
-        Raises ``ValueError`` for a wrong shape or NaN/inf in ``X``.
+        Raises ``ValueError`` for a wrong shape or NaN/inf in ``X``, and
+        ``FloatingPointError`` when the output is not finite (diverged weights).
         """
         out = as_matrix(X, "X", n_columns=self.layer_sizes[0], dtype=self.dtype)
         for layer in self.layers:
             out = layer.forward(out)
         self.output = out
+        if not np.all(np.isfinite(out)):
+            raise FloatingPointError(
+                "the network's output contains NaN or infinite values although X is finite: "
+                "its weights have diverged (or overflowed)"
+            )
         return out
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:

@@ -126,8 +126,12 @@ class Adam(Optimizer):
         w &\leftarrow w - \frac{\alpha_t\, m}{\sqrt{v} + \epsilon}
 
     The bias corrections are folded into :math:`\alpha_t`, so :math:`\epsilon` is
-    added to the uncorrected :math:`\sqrt v` (the paper's "epsilon hat"); PyTorch
-    adds it after correcting :math:`v`, and the two differ by about :math:`\epsilon`.
+    added to the uncorrected :math:`\sqrt v` (the paper's "epsilon hat"). In terms of
+    the corrected :math:`\hat v = v/(1 - \beta_2^t)` that is an effective
+    :math:`\epsilon/\sqrt{1 - \beta_2^t}`, about 30 times :math:`\epsilon` at
+    :math:`t = 1` with the default :math:`\beta_2`; PyTorch adds :math:`\epsilon` to
+    :math:`\sqrt{\hat v}` itself. The two visibly differ where a gradient entry is
+    not much larger than :math:`\epsilon`.
 
     Parameters
     ----------

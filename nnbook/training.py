@@ -30,6 +30,16 @@ class TrainingDiverged(FloatingPointError):
         self.batch = batch
 
 
+def _diverged(what: str, history: dict, epoch: int, batch: int) -> TrainingDiverged:
+    return TrainingDiverged(
+        f"training diverged: {what} at epoch {epoch}, batch {batch}; lower the learning rate "
+        "(the history of the completed epochs is in .history)",
+        history,
+        epoch,
+        batch,
+    )
+
+
 def _n_correct(output: np.ndarray, labels: np.ndarray) -> int:
     if output.shape[1] == 1:
         pred = (output[:, 0] >= 0.5).astype(np.int64)
@@ -133,7 +143,7 @@ def train_network(
         progress = epochs >= 50 and sys.stderr.isatty()
     epoch_iter = range(epochs)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # text bar everywhere: tqdm.auto would need ipywidgets in Jupyter
 
         epoch_iter = tqdm(epoch_iter, desc="epochs", unit="epoch")
 
@@ -143,21 +153,21 @@ def train_network(
         total_loss, correct = 0.0, 0
         for batch, start in enumerate(range(0, n, batch_size)):
             idx = order[start : start + batch_size]
-            with np.errstate(over="ignore", invalid="ignore"):
-                loss = network.train_step(X_train[idx], y_train[idx], loss_fn, optimizer)
+            try:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    loss = network.train_step(X_train[idx], y_train[idx], loss_fn, optimizer)
+            except FloatingPointError as err:  # the network's output overflowed first
+                raise _diverged(f"the network's output stopped being finite ({err})", history, epoch, batch) from err
             if not np.isfinite(loss):
-                raise TrainingDiverged(
-                    f"training diverged: the loss became {loss} at epoch {epoch}, batch {batch}; "
-                    "lower the learning rate (history of the completed epochs is in .history)",
-                    history,
-                    epoch,
-                    batch,
-                )
+                raise _diverged(f"the loss became {loss}", history, epoch, batch)
             total_loss += loss * len(idx)
             if classify:
                 correct += _n_correct(network.output, train_labels[idx])
-        with np.errstate(over="ignore", invalid="ignore"):
-            val_loss = network.compute_loss(X_val, y_val, loss_fn)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                val_loss = network.compute_loss(X_val, y_val, loss_fn)
+        except FloatingPointError as err:  # the last update overflowed the weights
+            raise _diverged(f"the validation output stopped being finite ({err})", history, epoch, batch) from err
         history["train_loss"].append(total_loss / n)
         history["val_loss"].append(float(val_loss))
         history["train_acc"].append(correct / n if classify else float("nan"))

@@ -153,3 +153,22 @@ def test_patience_must_be_a_positive_integer():
     X, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
     with pytest.raises(ValueError, match="patience must be a positive integer"):
         train_network(net, X, y, X, y, CrossEntropyLoss(), epochs=2, patience=0)
+
+
+def test_divergence_is_caught_when_the_output_overflows_before_the_loss():
+    """ReLU + linear outputs + MSE at a huge rate: the outputs reach inf before any batch loss
+    is computed as inf; this is still a TrainingDiverged, not an error about the targets."""
+    rng = np.random.default_rng(0)
+    X, Y, _ = generate_xor_data(400, rng=rng)
+    X_tr, X_val, y_tr, y_val = train_val_split(X, Y, 0.25, rng=rng)
+    net = NeuralNetwork([2, 16, 2], ["relu", "linear"], rng=np.random.default_rng(1))
+    with pytest.raises(TrainingDiverged, match="diverged") as info:
+        train_network(net, X_tr, y_tr, X_val, y_val, MSELoss(), epochs=50, optimizer=SGD(3.1623), rng=rng)
+    assert len(info.value.history["train_loss"]) == info.value.epoch
+
+
+def test_forward_refuses_to_return_non_finite_outputs():
+    net = NeuralNetwork([2, 2], ["linear"], rng=0)
+    net.layers[0].params["W"][0, 0] = np.inf
+    with pytest.raises(FloatingPointError, match="diverged"):
+        net.forward(np.ones((1, 2)))
