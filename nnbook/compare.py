@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 from dataclasses import dataclass
 
 import numpy as np
@@ -365,7 +366,12 @@ def compare_with_tensorflow(
     model = to_keras(net)
     loss = CrossEntropyLoss()
     opt = Adam(learning_rate)
+    # Keras' fit shuffles with TensorFlow's generator; set_random_seed also reseeds Python's
+    # and NumPy's global generators, which nnbook never touches: put those back afterwards.
+    python_state, numpy_state = random.getstate(), np.random.get_state()
     keras.utils.set_random_seed(int(rng.integers(2**31)))
+    random.setstate(python_state)
+    np.random.set_state(numpy_state)
     model.compile(
         optimizer=keras_optimizer(opt, "float32"),
         loss=keras_loss(loss, net),

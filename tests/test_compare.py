@@ -142,3 +142,12 @@ def test_compare_with_tensorflow_is_fair_and_both_learn():
         assert history["val_acc"][-1] > 0.85, side
     # same initial weights and optimizer: the first epoch's losses are close
     assert abs(result["nnbook"]["train_loss"][0] - result["keras"]["train_loss"][0]) < 0.05
+
+
+def test_compare_with_tensorflow_leaves_numpy_global_state_alone():
+    from nnbook import generate_xor_data
+
+    X, _, y = generate_xor_data(40, rng=0)
+    before = np.random.get_state()[1].copy()
+    compare_with_tensorflow(X[:30], y[:30], X[30:], y[30:], [2, 4, 2], epochs=1, rng=1)
+    np.testing.assert_array_equal(np.random.get_state()[1], before)
