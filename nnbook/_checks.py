@@ -167,8 +167,6 @@ def class_labels(y, name: str = "y", *, n_classes: int | None = None) -> np.ndar
 def one_hot(labels, n_classes: int | None = None, *, dtype=np.float64) -> np.ndarray:
     """Encode integer labels of shape (N,) as one-hot rows of shape (N, K)."""
     labels = class_labels(labels, "labels", n_classes=n_classes)
-    if np.asarray(labels).ndim != 1:  # pragma: no cover - class_labels guarantees 1-D
-        raise ValueError("labels must be 1-D")
     if n_classes is None:
         n_classes = int(labels.max()) + 1 if labels.size else 0
     n_classes = check_positive_int(n_classes, "n_classes")

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import as_rng, check_positive_int
-from .activations import Sigmoid, Softmax
 from .gradcheck import rel_error
 from .losses import CrossEntropyLoss, MSELoss
 from .network import NeuralNetwork
@@ -84,8 +83,8 @@ def _floatx(dtype: str):
 
 
 def _fused(network: NeuralNetwork) -> bool:
-    last = network.layers[-1]
-    return isinstance(last.activation, Softmax) or (isinstance(last.activation, Sigmoid) and last.output_dim == 1)
+    """Whether nnbook computes cross-entropy from this network's logits (the fused path)."""
+    return network.uses_fused_output(CrossEntropyLoss())
 
 
 def to_keras(network: NeuralNetwork, *, logits: bool | None = None):

@@ -250,7 +250,14 @@ class NeuralNetwork:
 
     def predict_classes(self, X: np.ndarray) -> np.ndarray:
         """Predicted class labels, shape (N,): arg-max, or p >= 0.5 for one sigmoid unit."""
-        out = self.forward(X)
+        return self.classes_from_output(self.forward(X))
+
+    def classes_from_output(self, out: np.ndarray) -> np.ndarray:
+        """Class labels, shape (N,), from this network's output ``out`` of shape (N, n_outputs).
+
+        Arg-max over the outputs; for a single output, ``p >= 0.5`` after a sigmoid and
+        ``z >= 0`` otherwise.
+        """
         if out.shape[1] == 1:
             last = self.layers[-1].activation
             threshold = 0.5 if isinstance(last, Sigmoid) else 0.0

@@ -40,14 +40,6 @@ def _diverged(what: str, history: dict, epoch: int, batch: int) -> TrainingDiver
     )
 
 
-def _n_correct(output: np.ndarray, labels: np.ndarray) -> int:
-    if output.shape[1] == 1:
-        pred = (output[:, 0] >= 0.5).astype(np.int64)
-    else:
-        pred = np.argmax(output, axis=1)
-    return int(np.sum(pred == labels))
-
-
 def train_network(
     network,
     X_train,
@@ -162,7 +154,7 @@ def train_network(
                 raise _diverged(f"the loss became {loss}", history, epoch, batch)
             total_loss += loss * len(idx)
             if classify:
-                correct += _n_correct(network.output, train_labels[idx])
+                correct += int(np.sum(network.classes_from_output(network.output) == train_labels[idx]))
         try:
             with np.errstate(over="ignore", invalid="ignore"):
                 val_loss = network.compute_loss(X_val, y_val, loss_fn)
