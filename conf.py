@@ -31,10 +31,11 @@ GALLERY_DIR = SOURCE_DIR / "gallery"
 # A fixed date for everything that would embed "now": Sphinx, matplotlib's
 # metadata, and the kernels myst-nb starts (they inherit this environment).
 os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")
-# TensorFlow (Part E): no C++ start-up messages, and no oneDNN kernels, whose reordered
-# floating-point sums can change results between runs. Kernels inherit both.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# TensorFlow (Part E): quiet, and without oneDNN's reordered sums (nnbook.compare holds the
+# settings). The kernels myst-nb starts inherit them.
+from nnbook.compare import set_tensorflow_environment  # noqa: E402
+
+set_tensorflow_environment()
 
 
 # -- Cache key: a hash of the nnbook package --------------------------------

@@ -16,8 +16,10 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # as in conf.py: quiet, reproducible TensorFlow
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+from nnbook.compare import set_tensorflow_environment  # noqa: E402
+
+set_tensorflow_environment()  # as in conf.py: quiet, reproducible TensorFlow
 
 from sybil import Sybil  # noqa: E402
 from sybil.evaluators.python import PythonEvaluator  # noqa: E402

@@ -38,6 +38,8 @@ from .network import NeuralNetwork
 from .optimizers import SGD, Adam
 
 __all__ = [
+    "TENSORFLOW_ENVIRONMENT",
+    "set_tensorflow_environment",
     "import_keras",
     "to_keras",
     "keras_dense_layers",
@@ -55,13 +57,35 @@ __all__ = [
 ]
 
 
+#: Environment variables read by TensorFlow when it is imported: no C++ start-up chatter,
+#: the Keras 3 TensorFlow backend, and no oneDNN kernels, whose fused operations may change
+#: the order of floating-point sums between runs (without them results are reproducible).
+#: The one place these are written: the build (``conf.py``), the tests (``conftest.py``)
+#: and :func:`import_keras` all call :func:`set_tensorflow_environment`.
+TENSORFLOW_ENVIRONMENT = {
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "TF_ENABLE_ONEDNN_OPTS": "0",
+    "KERAS_BACKEND": "tensorflow",
+}
+
+
+def set_tensorflow_environment() -> None:
+    """Set :data:`TENSORFLOW_ENVIRONMENT` in ``os.environ`` (values already set are kept).
+
+    Takes effect only before TensorFlow is first imported in the process; processes
+    started afterwards (notebook kernels) inherit it.
+    """
+    for name, value in TENSORFLOW_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+
+
 def import_keras():
-    """Import and return ``keras`` (TensorFlow backend), or explain how to install it."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # no C++ start-up chatter
-    # oneDNN's fused kernels may change the order of floating-point sums between runs;
-    # without them TensorFlow's results are reproducible (and it prints nothing at import)
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    """Import and return ``keras`` (TensorFlow backend), or explain how to install it.
+
+    Sets :data:`TENSORFLOW_ENVIRONMENT` first, so import Keras through this function
+    (not ``import keras``) before anything else imports TensorFlow.
+    """
+    set_tensorflow_environment()
     try:
         import keras
     except ImportError as err:  # pragma: no cover - depends on the environment
