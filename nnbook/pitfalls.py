@@ -27,6 +27,7 @@ import numpy as np
 from .activations import Softmax
 from .layers import Dense
 from .losses import Loss, MSELoss
+from .network import NeuralNetwork
 
 __all__ = [
     "DoubleMeanDense",
@@ -36,6 +37,9 @@ __all__ = [
     "absolute_gradient_check",
     "LoopSoftmax",
     "unshuffled_split",
+    "SoftmaxTwiceNetwork",
+    "ForgetsTranspose",
+    "ForgetsActivation",
 ]
 
 
@@ -158,3 +162,45 @@ def unshuffled_split(X, y, train_fraction: float = 0.8):
     """
     split = int(train_fraction * len(X))
     return X[:split], X[split:], y[:split], y[split:]
+
+
+# -- Broken variants used by Part C --
+
+
+class SoftmaxTwiceNetwork(NeuralNetwork):
+    r"""The fused gradient pushed through the softmax a second time (Part C's form of defect 3).
+
+    ``compute_gradients`` starts the backward pass from the fused
+    :math:`\partial L/\partial Z^{(L)} = (P - Y)/N` but hands it to
+    :meth:`~nnbook.network.NeuralNetwork.backward`, whose first step is the softmax's own
+    ``backward``: the output error signal is multiplied by the softmax Jacobian once too often.
+    """
+
+    def compute_gradients(self, X, y, loss_fn):
+        loss = self.compute_loss(X, y, loss_fn)
+        self.backward(loss_fn.backward_from_logits())  # wrong: starts with the softmax's backward
+        return loss
+
+
+class ForgetsTranspose(Dense):
+    r"""A weight gradient written :math:`A_{\text{prev}}^\top \delta` instead of :math:`\delta^\top A_{\text{prev}}`.
+
+    For a square layer (``input_dim == output_dim``) the shapes still match, so nothing
+    crashes; the gradient is the transpose of the truth.
+    """
+
+    def backward_from_z(self, delta):
+        grad_input = super().backward_from_z(delta)
+        self.grads["W"] = self.a_prev.T @ delta  # wrong: should be delta.T @ a_prev
+        return grad_input
+
+
+class ForgetsActivation(Dense):
+    r"""A backward pass that skips the activation's derivative.
+
+    It treats the incoming :math:`\partial L/\partial A` as if it were
+    :math:`\delta = \partial L/\partial Z`.
+    """
+
+    def backward(self, grad_output):
+        return self.backward_from_z(grad_output)  # wrong: skips self.activation.backward
