@@ -4,7 +4,7 @@ Part D of the book follows a source text whose code does not work as printed. Ea
 class or function here reproduces one of its defects as a minimal change to the correct
 ``nnbook`` code, so that the book (the chapter "Pitfalls that gradient checking
 catches") and the tests can show each one being caught, then fixed. **Do not use them
-for anything else**: every object here is wrong on purpose.
+for anything else**: every broken variant here is wrong on purpose.
 
 ========  ==========================================  ===========================================
 defect    broken variant                              caught by
