@@ -4,7 +4,7 @@ Part D of the book follows a source text whose code does not work as printed. Ea
 class or function here reproduces one of its defects as a minimal change to the correct
 ``nnbook`` code, so that the book (the chapter "Pitfalls that gradient checking
 catches") and the tests can show each one being caught, then fixed. **Do not use them
-for anything else**: every object here is wrong on purpose.
+for anything else**: every broken variant here is wrong on purpose.
 
 ========  ==========================================  ===========================================
 defect    broken variant                              caught by
@@ -18,6 +18,20 @@ defect    broken variant                              caught by
 7         :class:`LoopSoftmax`                        correct, but a timing shows the cost
 8         :func:`unshuffled_split`                    validation holds one class only
 ========  ==========================================  ===========================================
+
+Part D also keeps, for its chapters, a few more pieces of the source's code and one more
+broken variant (section "Broken variants used by Part D" below): the source's clipped
+:func:`source_sigmoid`, its shape test :func:`verify_shapes` (correct, kept because the
+chapter runs the source's test), :class:`FusedGradientForgetsN` (a fused cross-entropy
+gradient without its :math:`1/N`, caught only by a check on the path training takes), and
+the source's gradient-check example :func:`source_gradient_check_example` with
+:func:`swap_layers`, which puts a broken layer class into a network without changing its
+weights.
+
+Part C shows three broken variants of its own (section "Broken variants used by Part C"):
+:class:`SoftmaxTwiceNetwork` (the fused gradient pushed through the softmax again, Part C's
+form of defect 3), :class:`ForgetsTranspose` (a transposed weight gradient) and
+:class:`ForgetsActivation` (an activation's derivative left out).
 """
 
 from __future__ import annotations
@@ -26,7 +40,7 @@ import numpy as np
 
 from .activations import Softmax
 from .layers import Dense
-from .losses import Loss, MSELoss
+from .losses import CrossEntropyLoss, Loss, MSELoss
 from .network import NeuralNetwork
 
 __all__ = [
@@ -40,6 +54,11 @@ __all__ = [
     "SoftmaxTwiceNetwork",
     "ForgetsTranspose",
     "ForgetsActivation",
+    "source_sigmoid",
+    "verify_shapes",
+    "FusedGradientForgetsN",
+    "source_gradient_check_example",
+    "swap_layers",
 ]
 
 
@@ -204,3 +223,84 @@ class ForgetsActivation(Dense):
 
     def backward(self, grad_output):
         return self.backward_from_z(grad_output)  # wrong: skips self.activation.backward
+
+# -- Broken variants used by Part D --
+
+
+def source_sigmoid(z):
+    r"""The source text's sigmoid: ``1 / (1 + exp(-clip(z, -500, 500)))``.
+
+    The clip changes the input instead of the formula: every :math:`z < -500` is treated
+    as :math:`-500` (so :math:`\sigma(-600)` comes out :math:`e^{100}` times too large), and
+    it was tuned for float64 only: in float32, :math:`e^{-z}` overflows for
+    :math:`z < -88.7`, far inside the clip. Compare :func:`nnbook.activations.sigmoid`.
+    """
+    return 1 / (1 + np.exp(-np.clip(z, -500, 500)))
+
+
+def verify_shapes(layer, batch_size: int, rng) -> dict:
+    """The source's shape test of a dense layer, with a generator and without the prints.
+
+    Runs ``forward`` and ``backward`` on random data and asserts the shape of every
+    result: the output ``(N, n_out)``, ``dA_prev`` ``(N, n_in)``, ``dW`` and ``db`` the
+    shapes of ``W`` and ``b``. Returns the shapes. (Correct; kept here with the source's
+    other code because the chapter runs the source's test as printed.)
+    """
+    rng = np.random.default_rng(rng)
+    x = rng.normal(size=(batch_size, layer.input_dim))
+    output = layer.forward(x)
+    grad_output = rng.normal(size=(batch_size, layer.output_dim))
+    grad_input = layer.backward(grad_output)
+    shapes = {
+        "input": x.shape,
+        "output": output.shape,
+        "dA_prev": grad_input.shape,
+        "dW": layer.grads["W"].shape,
+        "db": layer.grads["b"].shape,
+    }
+    assert shapes["output"] == (batch_size, layer.output_dim), "forward pass shape mismatch"
+    assert shapes["dA_prev"] == (batch_size, layer.input_dim), "backward pass shape mismatch"
+    assert shapes["dW"] == layer.params["W"].shape == (layer.output_dim, layer.input_dim), "dW shape mismatch"
+    assert shapes["db"] == layer.params["b"].shape == (layer.output_dim,), "db shape mismatch"
+    return shapes
+
+
+class FusedGradientForgetsN(CrossEntropyLoss):
+    r"""A bug in the fused gradient: :math:`P - Y` instead of :math:`(P - Y)/N`.
+
+    Training goes through :meth:`backward_from_logits`; ``backward`` (the gradient with
+    respect to the probabilities) is still right. A gradient check that computed its
+    gradients through ``backward`` would pass this loss; one through
+    :meth:`~nnbook.network.NeuralNetwork.compute_gradients`, the path training takes,
+    catches it.
+    """
+
+    def backward_from_logits(self):
+        return self.probs - self.y_true  # wrong: the batch mean's 1/N is missing
+
+
+def source_gradient_check_example(seed: int = 42):
+    """The source's gradient-check example: a 4-8-3 ReLU/softmax network and 5 samples.
+
+    Returns ``(network, X, Y)`` with random inputs and random one-hot targets, all drawn
+    from one generator seeded with ``seed``.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(5, 4))
+    Y = np.eye(3)[rng.integers(0, 3, size=5)]
+    network = NeuralNetwork([4, 8, 3], activations=["relu", "softmax"], rng=rng)
+    return network, X, Y
+
+
+def swap_layers(network, layer_class):
+    """Replace every layer of ``network`` by ``layer_class``, keeping sizes, activations and weights.
+
+    The broken and the correct network then compute the same function and differ only in
+    their backward pass. Returns ``network`` (changed in place).
+    """
+    for i, old in enumerate(network.layers):
+        new = layer_class(old.input_dim, old.output_dim, old.activation.name, dtype=old.params["W"].dtype)
+        for key, value in old.params.items():
+            new.params[key][...] = value
+        network.layers[i] = new
+    return network

@@ -22,14 +22,13 @@ Run it with ``python plot_pathology_classifier.py``; it takes well under half a 
 # %%
 # Setting up
 # ----------
-# TensorFlow writes start-up messages to standard error when it is imported; the environment
-# variable must be set before the import to silence them.
-import os
+# TensorFlow reads its settings from the environment when it is first imported:
+# :func:`nnbook.compare.import_keras` sets :data:`nnbook.compare.TENSORFLOW_ENVIRONMENT`
+# (start-up messages silenced, oneDNN's reordered sums off) and then imports Keras.
+from nnbook.compare import import_keras
 
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+keras = import_keras()
 
-import keras  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
