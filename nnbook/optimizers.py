@@ -40,6 +40,11 @@ class Optimizer:
     @learning_rate.setter
     def learning_rate(self, value) -> None:
         if not isinstance(value, LearningRateSchedule):
+            if callable(value):
+                raise TypeError(
+                    "learning_rate must be a positive number or a schedule from nnbook.schedules, "
+                    f"got {type(value).__name__}"
+                )
             value = check_positive_float(value, "learning_rate")
         self._learning_rate = value
 
