@@ -353,7 +353,11 @@ class LeakyReLU(Activation):
     ----------
     negative_slope : float >= 0, default 0.3
         Keras 3's default for the ``LeakyReLU`` layer (the function
-        ``keras.activations.leaky_relu`` defaults to 0.2).
+        ``keras.activations.leaky_relu`` defaults to 0.2). TensorFlow's kernel
+        holds the slope as a float32 attribute, so Keras computes with
+        ``float32(0.3) = 0.30000001192092896`` even in a float64 model (a relative
+        difference of 4e-8); ``LeakyReLU(float(np.float32(0.3)))`` reproduces it
+        to rounding.
 
     Examples
     --------
@@ -395,7 +399,10 @@ class GELU(Activation):
     elementwise on ``z`` of shape (batch_size, n_units). :math:`\Phi` is evaluated
     as :math:`\tfrac12\operatorname{erfc}(-z/\sqrt 2)` (``scipy.special.erfc``,
     as TensorFlow does), which equals the erf form and keeps full relative
-    accuracy for large negative :math:`z`.
+    accuracy for large negative :math:`z`. In a float64 model Keras multiplies by
+    :math:`1/\sqrt 2` rounded to float32 (``0.7071067690849304``, the constant goes
+    through float32 on its way to float64), which moves its values from the exact
+    function by up to about 5e-9.
 
     Examples
     --------

@@ -44,7 +44,7 @@ def _check_nonnegative(value, name: str):
 class LearningRateSchedule:
     """Base class: a schedule maps the step number ``t`` (int >= 0) to a learning rate.
 
-    Subclasses implement :meth:`__call__`.
+    Subclasses implement ``__call__(step)``.
     """
 
     def __call__(self, step: int) -> np.float64:
