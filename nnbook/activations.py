@@ -299,7 +299,7 @@ def get_activation(name_or_instance) -> Activation:
     >>> get_activation("rleu")
     Traceback (most recent call last):
     ...
-    ValueError: unknown activation 'rleu'; choose one of relu, sigmoid, tanh, softmax, linear, leaky_relu, gelu, elu, silu
+    ValueError: unknown activation 'rleu'; choose one of relu, sigmoid, tanh, softmax, linear, leaky_relu, ...
     """
     if name_or_instance is None:
         return Linear()
@@ -432,7 +432,7 @@ class GELU(Activation):
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         z = self._cached("z", grad_output)
         with np.errstate(under="ignore"):  # e^{-z^2/2} rounding to 0 is exact enough
-            density = np.exp(-0.5 * z * z) * 0.3989422804014327  # 1/sqrt(2 pi): a Python float keeps float32 input float32
+            density = np.exp(-0.5 * z * z) * 0.3989422804014327  # 1/sqrt(2 pi), a Python float: float32 stays float32
         return grad_output * (self._cdf(z) + z * density)
 
 

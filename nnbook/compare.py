@@ -14,9 +14,9 @@ sigmoid + ``CrossEntropyLoss`` (one unit)     linear last layer + ``BinaryCrosse
 ``MSELoss``                                   ``keras.losses.MeanSquaredError``
 ``SGD(lr, momentum, nesterov)``               ``keras.optimizers.SGD`` (same rule)
 ``Adam(lr, beta_1, beta_2, epsilon)``         ``keras.optimizers.Adam`` (same rule)
-``Adagrad``, ``RMSprop``, ``AdamW``           ``keras.optimizers.Adagrad``, ``RMSprop``, ``AdamW`` (same rules)
+``Adagrad``, ``RMSprop``, ``AdamW``           ``keras.optimizers.Adagrad``, ``RMSprop``, ``AdamW``
 ``ExponentialDecay``, ``CosineDecay``         ``keras.optimizers.schedules``: the same names and formulas
-``"leaky_relu"`` (``LeakyReLU(0.3)``)         ``leaky_relu`` with ``negative_slope`` passed (Keras' function defaults to 0.2)
+``LeakyReLU(negative_slope)``                 ``leaky_relu`` with ``negative_slope`` given (its default is 0.2)
 ============================================  =================================================
 
 Exact agreement in float64 needs two things (both done here): every Keras layer built
@@ -242,12 +242,25 @@ def keras_schedule(schedule, dtype: str = "float64"):
 
     The rates are passed as NumPy scalars of ``dtype`` (a Python float would make
     Keras compute the whole schedule in float32).
+
+    Parameters
+    ----------
+    schedule : ExponentialDecay or CosineDecay
+    dtype : {"float64", "float32"}
+
+    Returns
+    -------
+    keras.optimizers.schedules.LearningRateSchedule
+        The schedule of the same name with the same arguments.
     """
     keras = import_keras()
     f = np.float64 if np.dtype(dtype) == np.float64 else np.float32
     if isinstance(schedule, ExponentialDecay):
         return keras.optimizers.schedules.ExponentialDecay(
-            f(schedule.initial_learning_rate), schedule.decay_steps, f(schedule.decay_rate), staircase=schedule.staircase
+            f(schedule.initial_learning_rate),
+            schedule.decay_steps,
+            f(schedule.decay_rate),
+            staircase=schedule.staircase,
         )
     if isinstance(schedule, CosineDecay):
         return keras.optimizers.schedules.CosineDecay(

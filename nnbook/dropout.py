@@ -115,9 +115,7 @@ class Dropout(Layer):
             return a_prev
         if self._fixed_keep is not None:
             if self._fixed_keep.shape != a_prev.shape:
-                raise ValueError(
-                    f"the fixed keep-mask has shape {self._fixed_keep.shape}, the input {a_prev.shape}"
-                )
+                raise ValueError(f"the fixed keep-mask has shape {self._fixed_keep.shape}, the input {a_prev.shape}")
             keep = self._fixed_keep
         else:
             keep = self.rng.random(a_prev.shape) >= self.rate
@@ -125,7 +123,18 @@ class Dropout(Layer):
         return a_prev * self.mask
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """Return dL/dA_prev: ``grad_output`` times the mask of the last forward pass."""
+        """Return dL/dA_prev: ``grad_output`` times the mask of the last forward pass.
+
+        Parameters
+        ----------
+        grad_output : ndarray, shape (batch_size, n_units)
+            dL/dA for the last :meth:`forward`.
+
+        Returns
+        -------
+        ndarray, shape (batch_size, n_units)
+            dL/dA_prev: ``grad_output * mask`` in training, ``grad_output`` at inference.
+        """
         if self._forward_training is None:
             raise RuntimeError("Dropout.backward called before forward")
         grad_output = np.asarray(grad_output)

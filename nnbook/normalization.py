@@ -112,7 +112,18 @@ class BatchNormalization(Layer):
         return sum(p.size for p in self.params.values())
 
     def forward(self, a_prev: np.ndarray) -> np.ndarray:
-        """Normalise ``a_prev`` of shape (N, n_features); return Y of the same shape."""
+        """Normalise with the batch statistics (training) or the moving ones (inference).
+
+        Parameters
+        ----------
+        a_prev : ndarray, shape (N, n_features)
+            The input X; in training N >= 2.
+
+        Returns
+        -------
+        ndarray, shape (N, n_features)
+            Y.
+        """
         x = as_matrix(a_prev, "BatchNormalization input", n_columns=self.n_features, dtype=self.dtype)
         if not isinstance(self.training, (bool, np.bool_)):
             raise TypeError(f"BatchNormalization.training must be True or False, got {self.training!r}")
@@ -137,15 +148,24 @@ class BatchNormalization(Layer):
         return gamma * x_hat + beta
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """Fill ``grads["gamma"]``, ``grads["beta"]``; return dL/dX (shape (N, n_features))."""
+        """Fill ``grads["gamma"]`` and ``grads["beta"]``; return dL/dX.
+
+        Parameters
+        ----------
+        grad_output : ndarray, shape (N, n_features)
+            dL/dY for the last :meth:`forward`.
+
+        Returns
+        -------
+        ndarray, shape (N, n_features)
+            dL/dX, through the batch statistics in training, not at inference.
+        """
         if self._cache is None:
             raise RuntimeError("BatchNormalization.backward called before forward")
         training, x_hat, inv_std = self._cache
         g = np.asarray(grad_output)
         if g.shape != x_hat.shape:
-            raise ValueError(
-                f"BatchNormalization.backward expects grad_output of shape {x_hat.shape}, got {g.shape}"
-            )
+            raise ValueError(f"BatchNormalization.backward expects grad_output of shape {x_hat.shape}, got {g.shape}")
         self.grads["gamma"] = np.sum(g * x_hat, axis=0)
         self.grads["beta"] = np.sum(g, axis=0)
         g_hat = g * self.params["gamma"]  # dL/dX_hat

@@ -22,9 +22,32 @@ class Regularizer:
     """Base class: ``penalty(W)`` (added to the loss) and ``gradient(W)`` (added to dL/dW)."""
 
     def penalty(self, W: np.ndarray) -> float:
+        """The penalty added to the loss.
+
+        Parameters
+        ----------
+        W : ndarray
+            A weight array (a layer's ``W``, shape (n_out, n_in)).
+
+        Returns
+        -------
+        float
+        """
         raise NotImplementedError
 
     def gradient(self, W: np.ndarray) -> np.ndarray:
+        """The gradient of :meth:`penalty` with respect to ``W``.
+
+        Parameters
+        ----------
+        W : ndarray
+            A weight array.
+
+        Returns
+        -------
+        ndarray
+            Same shape as ``W``.
+        """
         raise NotImplementedError
 
     def __call__(self, W: np.ndarray) -> float:
@@ -80,12 +103,33 @@ class L2(Regularizer):
         self.l2 = l2
 
     def penalty(self, W: np.ndarray) -> float:
-        """The penalty :math:`\\alpha \\sum W^2` (a float) for ``W`` of any shape."""
+        """The penalty :math:`\\alpha \\sum W^2`.
+
+        Parameters
+        ----------
+        W : ndarray
+            A weight array of any shape.
+
+        Returns
+        -------
+        float
+        """
         W = _as_weights(W, "L2.penalty")
         return float(self.l2 * np.sum(np.square(W)))
 
     def gradient(self, W: np.ndarray) -> np.ndarray:
-        """The gradient :math:`2 \\alpha W` of the penalty, shape of ``W``."""
+        """The gradient :math:`2 \\alpha W` of the penalty.
+
+        Parameters
+        ----------
+        W : ndarray
+            A weight array of any shape.
+
+        Returns
+        -------
+        ndarray
+            Same shape as ``W``.
+        """
         W = _as_weights(W, "L2.gradient")
         return (2 * self.l2) * W
 

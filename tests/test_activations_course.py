@@ -93,7 +93,9 @@ class WrongSiLU(SiLU):
         return grad_output * self.s
 
 
-@pytest.mark.parametrize("wrong", [WrongLeaky, WrongGELU, lambda: WrongELU(2.0), WrongSiLU], ids=["leaky", "gelu", "elu", "silu"])
+@pytest.mark.parametrize(
+    "wrong", [WrongLeaky, WrongGELU, lambda: WrongELU(2.0), WrongSiLU], ids=["leaky", "gelu", "elu", "silu"]
+)
 def test_the_check_catches_a_wrong_derivative(wrong):
     z, g = inputs(2)
     assert input_gradient_error(wrong(), z, g) > 1e-2

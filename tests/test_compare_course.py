@@ -84,7 +84,9 @@ OPTIMIZERS = {
     "adamw": lambda: AdamW(0.01),
     "adamw-strong-decay": lambda: AdamW(0.01, weight_decay=0.5),
     "sgd-exponential-decay": lambda: SGD(ExponentialDecay(0.1, decay_steps=50, decay_rate=0.5)),
-    "adam-cosine-warmup": lambda: Adam(CosineDecay(0.0, decay_steps=150, alpha=0.1, warmup_target=0.02, warmup_steps=50)),
+    "adam-cosine-warmup": lambda: Adam(
+        CosineDecay(0.0, decay_steps=150, alpha=0.1, warmup_target=0.02, warmup_steps=50)
+    ),
     "rmsprop-exponential-staircase": lambda: RMSprop(ExponentialDecay(0.01, 40, 0.7, staircase=True), momentum=0.5),
     "adamw-cosine": lambda: AdamW(CosineDecay(0.01, decay_steps=200), weight_decay=0.1),
 }

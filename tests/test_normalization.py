@@ -77,8 +77,11 @@ class AsIfInference(BatchNormalization):
         return grad_output * self.params["gamma"] * self._cache[2]
 
 
-@pytest.mark.parametrize("wrong", [WithoutMeanTerm, WithoutVarianceTerm, AsIfInference],
-                         ids=["without-mean-term", "without-variance-term", "statistics-as-constants"])
+@pytest.mark.parametrize(
+    "wrong",
+    [WithoutMeanTerm, WithoutVarianceTerm, AsIfInference],
+    ids=["without-mean-term", "without-variance-term", "statistics-as-constants"],
+)
 def test_the_check_catches_a_wrong_backward(wrong):
     bn = wrong(4)
     ref = make_layer()

@@ -89,22 +89,36 @@ def max_rel(a, b):
 def problem():
     rng = np.random.default_rng(2025)
     params0 = {k: rng.normal(size=s) for k, s in SHAPES.items()}
-    grad_seq = [{k: rng.normal(size=s) * rng.choice([0.1, 1.0, 3.0]) for k, s in SHAPES.items()} for _ in range(N_STEPS)]
+    grad_seq = [
+        {k: rng.normal(size=s) * rng.choice([0.1, 1.0, 3.0]) for k, s in SHAPES.items()} for _ in range(N_STEPS)
+    ]
     return params0, grad_seq
 
 
 CASES = [
     ("adagrad", lambda: Adagrad(0.05), ref_adagrad, dict(lr=0.05)),
-    ("adagrad-custom", lambda: Adagrad(0.1, initial_accumulator_value=0.0, epsilon=1e-4), ref_adagrad,
-     dict(lr=0.1, r0=0.0, epsilon=1e-4)),
+    (
+        "adagrad-custom",
+        lambda: Adagrad(0.1, initial_accumulator_value=0.0, epsilon=1e-4),
+        ref_adagrad,
+        dict(lr=0.1, r0=0.0, epsilon=1e-4),
+    ),
     ("rmsprop", lambda: RMSprop(0.01), ref_rmsprop, dict(lr=0.01)),
     ("rmsprop-centered", lambda: RMSprop(0.01, centered=True), ref_rmsprop, dict(lr=0.01, centered=True)),
     ("rmsprop-momentum", lambda: RMSprop(0.01, momentum=0.9), ref_rmsprop, dict(lr=0.01, momentum=0.9)),
-    ("rmsprop-all", lambda: RMSprop(0.01, rho=0.7, momentum=0.5, epsilon=1e-5, centered=True), ref_rmsprop,
-     dict(lr=0.01, rho=0.7, momentum=0.5, epsilon=1e-5, centered=True)),
+    (
+        "rmsprop-all",
+        lambda: RMSprop(0.01, rho=0.7, momentum=0.5, epsilon=1e-5, centered=True),
+        ref_rmsprop,
+        dict(lr=0.01, rho=0.7, momentum=0.5, epsilon=1e-5, centered=True),
+    ),
     ("adamw", lambda: AdamW(0.01), ref_adamw, dict(lr=0.01)),
-    ("adamw-strong", lambda: AdamW(0.02, weight_decay=0.3, beta_1=0.8, beta_2=0.99, epsilon=1e-5), ref_adamw,
-     dict(lr=0.02, wd=0.3, beta_1=0.8, beta_2=0.99, epsilon=1e-5)),
+    (
+        "adamw-strong",
+        lambda: AdamW(0.02, weight_decay=0.3, beta_1=0.8, beta_2=0.99, epsilon=1e-5),
+        ref_adamw,
+        dict(lr=0.02, wd=0.3, beta_1=0.8, beta_2=0.99, epsilon=1e-5),
+    ),
 ]
 
 
@@ -120,15 +134,27 @@ def test_matches_reference(name, make, rule, hyper, problem):
 
 
 WRONG = [
-    ("adagrad epsilon outside sqrt", lambda: Adagrad(0.05, epsilon=1e-3), ref_adagrad,
-     dict(lr=0.05, epsilon=1e-3, variant="epsilon_outside")),
+    (
+        "adagrad epsilon outside sqrt",
+        lambda: Adagrad(0.05, epsilon=1e-3),
+        ref_adagrad,
+        dict(lr=0.05, epsilon=1e-3, variant="epsilon_outside"),
+    ),
     ("adagrad accumulator from 0", lambda: Adagrad(0.05), ref_adagrad, dict(lr=0.05, r0=0.0)),
     ("rmsprop epsilon outside sqrt", lambda: RMSprop(0.01), ref_rmsprop, dict(lr=0.01, variant="epsilon_outside")),
-    ("rmsprop centred as plain", lambda: RMSprop(0.01, centered=True), ref_rmsprop,
-     dict(lr=0.01, centered=True, variant="no_centering")),
+    (
+        "rmsprop centred as plain",
+        lambda: RMSprop(0.01, centered=True),
+        ref_rmsprop,
+        dict(lr=0.01, centered=True, variant="no_centering"),
+    ),
     ("rmsprop momentum ignored", lambda: RMSprop(0.01, momentum=0.9), ref_rmsprop, dict(lr=0.01)),
-    ("adamw decay after the step", lambda: AdamW(0.01, weight_decay=0.1), ref_adamw,
-     dict(lr=0.01, wd=0.1, variant="decay_after")),
+    (
+        "adamw decay after the step",
+        lambda: AdamW(0.01, weight_decay=0.1),
+        ref_adamw,
+        dict(lr=0.01, wd=0.1, variant="decay_after"),
+    ),
     ("adamw as coupled L2", lambda: AdamW(0.01, weight_decay=0.1), ref_adamw, dict(lr=0.01, wd=0.1, variant="coupled")),
     ("adamw without decay", lambda: AdamW(0.01, weight_decay=0.1), ref_adamw, dict(lr=0.01, wd=0.0)),
 ]
@@ -179,8 +205,14 @@ def test_adagrad_steps_shrink_for_a_constant_gradient():
 
 @pytest.mark.parametrize(
     "make",
-    [lambda lr: SGD(lr), lambda lr: SGD(lr, momentum=0.9), lambda lr: Adam(lr), lambda lr: Adagrad(lr),
-     lambda lr: RMSprop(lr, centered=True), lambda lr: AdamW(lr)],
+    [
+        lambda lr: SGD(lr),
+        lambda lr: SGD(lr, momentum=0.9),
+        lambda lr: Adam(lr),
+        lambda lr: Adagrad(lr),
+        lambda lr: RMSprop(lr, centered=True),
+        lambda lr: AdamW(lr),
+    ],
     ids=["sgd", "momentum", "adam", "adagrad", "rmsprop", "adamw"],
 )
 def test_every_optimizer_takes_a_schedule_evaluated_at_the_steps_taken(make, problem):

@@ -52,8 +52,9 @@ COSINE = [
 
 @pytest.mark.parametrize("kw", COSINE, ids=[str(i) for i in range(len(COSINE))])
 def test_cosine_decay_matches_its_formula(kw):
-    s = CosineDecay(kw["lr0"], kw["T"], alpha=kw.get("alpha", 0.0), warmup_target=kw.get("target"),
-                    warmup_steps=kw.get("W", 0))
+    s = CosineDecay(
+        kw["lr0"], kw["T"], alpha=kw.get("alpha", 0.0), warmup_target=kw.get("target"), warmup_steps=kw.get("W", 0)
+    )
     assert gap(s, lambda t: ref_cosine(t, **kw)) < 1e-15
 
 
@@ -72,11 +73,19 @@ def test_cosine_limits():
 def test_wrong_variants_are_detected():
     # decay phase measured from step 0 instead of the end of the warm-up
     s = CosineDecay(0.0, decay_steps=100, warmup_target=0.1, warmup_steps=20)
-    assert gap(s, lambda t: ref_cosine(t, 0.0, 100, 0.0, 0.1, 0) if t >= 20 else ref_cosine(t, 0.0, 100, 0.0, 0.1, 20)) > 1e-3
+    assert (
+        gap(s, lambda t: ref_cosine(t, 0.0, 100, 0.0, 0.1, 0) if t >= 20 else ref_cosine(t, 0.0, 100, 0.0, 0.1, 20))
+        > 1e-3
+    )
     # decay from the initial rate instead of the warm-up target
     s2 = CosineDecay(0.01, decay_steps=100, warmup_target=0.1, warmup_steps=20)
     assert gap(s2, lambda t: ref_cosine(t, 0.01, 100, 0.0, 0.1, 20)) < 1e-15
-    assert gap(s2, lambda t: ref_cosine(min(t, 120) - 20, 0.01, 100) if t >= 20 else ref_cosine(t, 0.01, 100, 0.0, 0.1, 20)) > 1e-2
+    assert (
+        gap(
+            s2, lambda t: ref_cosine(min(t, 120) - 20, 0.01, 100) if t >= 20 else ref_cosine(t, 0.01, 100, 0.0, 0.1, 20)
+        )
+        > 1e-2
+    )
     e = ExponentialDecay(0.1, 30, 0.8)
     assert gap(e, lambda t: ref_exponential(t, 0.1, 30, 0.8, staircase=True)) > 1e-3
     assert gap(e, lambda t: 0.1 * 0.8 ** (t / 30 + 1 / 30)) > 1e-5  # one step ahead
