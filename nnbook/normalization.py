@@ -19,32 +19,34 @@ __all__ = ["BatchNormalization"]
 class BatchNormalization(Layer):
     r"""Batch normalisation over the batch axis of inputs of shape (N, n_features).
 
-    **Training** (batch statistics; :math:`\mu, s^2, \gamma, \beta` of shape
+    **Training** (batch statistics; :math:`\bar x, s^2, \gamma, \beta` of shape
     (n_features,), :math:`X, \hat X, Y` of shape (N, n_features)):
 
     .. math::
 
-        \mu = \frac1N \sum_n X_{n,:}, \qquad
-        s^2 = \frac1N \sum_n (X_{n,:} - \mu)^2, \qquad
-        \hat X = \frac{X - \mu}{\sqrt{s^2 + \epsilon}}, \qquad
+        \bar x = \frac1N \sum_n X_{n,:}, \qquad
+        s^2 = \frac1N \sum_n (X_{n,:} - \bar x)^2, \qquad
+        \hat X = \frac{X - \bar x}{\sqrt{s^2 + \epsilon}}, \qquad
         Y = \gamma \odot \hat X + \beta
 
-    (the biased variance, divided by :math:`N`, as Keras), and the moving statistics
-    are updated with Keras' rule, :math:`m` being ``momentum``:
+    (the biased variance, divided by :math:`N`, as Keras; :math:`\epsilon` is the
+    layer's own constant, ``epsilon``), and the moving statistics are updated with
+    Keras' rule, :math:`\rho` being ``momentum`` (the decay of an exponential moving
+    average, as RMSprop's :math:`\rho`):
 
     .. math::
 
-        \mu_{mov} \leftarrow m\,\mu_{mov} + (1 - m)\,\mu, \qquad
-        s^2_{mov} \leftarrow m\, s^2_{mov} + (1 - m)\, s^2
+        \bar x_{mov} \leftarrow \rho\, \bar x_{mov} + (1 - \rho)\, \bar x, \qquad
+        s^2_{mov} \leftarrow \rho\, s^2_{mov} + (1 - \rho)\, s^2
 
-    starting from :math:`\mu_{mov} = 0`, :math:`s^2_{mov} = 1`.
+    starting from :math:`\bar x_{mov} = 0`, :math:`s^2_{mov} = 1`.
 
-    **Inference**: :math:`Y = \gamma \odot (X - \mu_{mov})/\sqrt{s^2_{mov} + \epsilon} + \beta`,
+    **Inference**: :math:`Y = \gamma \odot (X - \bar x_{mov})/\sqrt{s^2_{mov} + \epsilon} + \beta`,
     an affine map of each feature.
 
     **Backward in training**, with :math:`G = \partial L/\partial Y` and
     :math:`\hat G = G \odot \gamma` (the gradient w.r.t. :math:`\hat X`); since
-    :math:`\mu` and :math:`s^2` depend on every row, the chain rule through them
+    :math:`\bar x` and :math:`s^2` depend on every row, the chain rule through them
     collapses to
 
     .. math::
@@ -54,7 +56,7 @@ class BatchNormalization(Layer):
         \frac{\partial L}{\partial X} = \frac{1}{N\sqrt{s^2 + \epsilon}}
             \Big(N \hat G - \sum_n \hat G_{n,:} - \hat X \odot \sum_n \hat G_{n,:} \odot \hat X_{n,:}\Big)
 
-    (the middle term comes from :math:`\mu`, the last from :math:`s^2`). At inference
+    (the middle term comes from :math:`\bar x`, the last from :math:`s^2`). At inference
     the statistics are constants: :math:`\partial L/\partial X = \hat G/\sqrt{s^2_{mov} + \epsilon}`.
 
     Parameters

@@ -289,21 +289,21 @@ class Adagrad(Optimizer):
 class RMSprop(Optimizer):
     r"""RMSprop (Hinton, 2012) as Keras 3 computes it, optionally centred and with momentum.
 
-    With :math:`s = 0` (and :math:`\bar g = 0`, :math:`u = 0`) at the start, :math:`\rho`
+    With :math:`r = 0` (and :math:`\bar g = 0`, :math:`u = 0`) at the start, :math:`\rho`
     the decay and :math:`\mu` the momentum:
 
     .. math::
 
-        s &\leftarrow \rho\, s + (1 - \rho)\, g^2 \\
+        r &\leftarrow \rho\, r + (1 - \rho)\, g^2 \\
         \text{centred:}\quad \bar g &\leftarrow \rho\, \bar g + (1 - \rho)\, g, \qquad
-            d = s - \bar g^{\,2} + \epsilon \\
-        \text{otherwise:}\quad d &= s + \epsilon \\
+            d = r - \bar g^{\,2} + \epsilon \\
+        \text{otherwise:}\quad d &= r + \epsilon \\
         \Delta &= \frac{\eta\, g}{\sqrt{d}} \\
         \mu = 0:\quad w &\leftarrow w - \Delta \\
         \mu > 0:\quad u &\leftarrow \mu\, u + \Delta, \qquad w \leftarrow w - u
 
     elementwise. :math:`\epsilon` is inside the square root (Adam adds it outside),
-    and there is no bias correction: :math:`s` starts at 0, so the first steps are
+    and there is no bias correction: :math:`r` starts at 0, so the first steps are
     larger than :math:`\eta` (the first one is :math:`\eta/\sqrt{1 - \rho}` for
     :math:`|g| \gg \sqrt\epsilon`).
 
@@ -314,14 +314,14 @@ class RMSprop(Optimizer):
     momentum : float in [0, 1), default 0.0
     epsilon : float > 0, default 1e-7
     centered : bool, default False
-        Divide by the root of the estimated *variance* :math:`s - \bar g^2` of the
-        gradient instead of its second moment :math:`s`.
+        Divide by the root of the estimated *variance* :math:`r - \bar g^2` of the
+        gradient instead of its second moment :math:`r`.
 
     Examples
     --------
     >>> import numpy as np
     >>> w, opt = np.array([1.0]), RMSprop(0.1, rho=0.75, epsilon=1e-12)
-    >>> opt.step([("w", w)], [("w", np.array([2.0]))])   # s = 0.25 * 4 = 1: step 0.1 * 2 / 1
+    >>> opt.step([("w", w)], [("w", np.array([2.0]))])   # r = 0.25 * 4 = 1: step 0.1 * 2 / 1
     >>> w.round(9).tolist()
     [0.8]
     """
@@ -341,7 +341,7 @@ class RMSprop(Optimizer):
         if not isinstance(centered, bool):
             raise TypeError(f"centered must be True or False, got {centered!r}")
         self.centered = centered
-        self.velocities: dict[str, np.ndarray] = {}  # s, the moving mean of g^2 (Keras' "velocity")
+        self.velocities: dict[str, np.ndarray] = {}  # r, the moving mean of g^2 (Keras' "velocity")
         self.momentums: dict[str, np.ndarray] = {}  # u
         self.average_gradients: dict[str, np.ndarray] = {}  # g bar
 
@@ -351,16 +351,16 @@ class RMSprop(Optimizer):
 
     def _update(self, name, param, grad):
         rho = self.rho
-        s = _state(self.velocities, name, param)
-        s *= rho
-        s += (1 - rho) * np.square(grad)
+        r = _state(self.velocities, name, param)
+        r *= rho
+        r += (1 - rho) * np.square(grad)
         if self.centered:
             g_bar = _state(self.average_gradients, name, param)
             g_bar *= rho
             g_bar += (1 - rho) * grad
-            denominator = s - np.square(g_bar) + self.epsilon
+            denominator = r - np.square(g_bar) + self.epsilon
         else:
-            denominator = s + self.epsilon
+            denominator = r + self.epsilon
         increment = (self._lr * grad) / np.sqrt(denominator)
         if self.momentum > 0:
             u = _state(self.momentums, name, param)
