@@ -11,6 +11,9 @@ The package the book's chapters import. One module per concept:
 - :mod:`nnbook.gradcheck`: numerical gradient checking
 - :mod:`nnbook.datasets`: XOR, spirals, splits, scikit-learn's bundled data
 - :mod:`nnbook.plotting`: training histories and decision boundaries
+- :mod:`nnbook.schedules`: learning-rate schedules (exponential, cosine with warm-up)
+- :mod:`nnbook.regularizers`: the L2 weight penalty
+- :mod:`nnbook.dropout`, :mod:`nnbook.normalization`: the Dropout and BatchNormalization layers
 """
 
 from .activations import Activation, Linear, ReLU, Sigmoid, Softmax, Tanh, get_activation
@@ -29,6 +32,12 @@ from .losses import CrossEntropyLoss, MSELoss
 from .network import NeuralNetwork
 from .optimizers import SGD, Adam
 from .training import TrainingDiverged, train_network
+from .activations import ELU, GELU, LeakyReLU, SiLU
+from .dropout import Dropout
+from .normalization import BatchNormalization
+from .optimizers import Adagrad, AdamW, RMSprop
+from .regularizers import L2
+from .schedules import CosineDecay, ExponentialDecay
 
 __version__ = "0.1.0"
 
@@ -60,4 +69,16 @@ __all__ = [
     "standardize",
     "load_breast_cancer",
     "load_digits",
+    "LeakyReLU",
+    "GELU",
+    "ELU",
+    "SiLU",
+    "Adagrad",
+    "RMSprop",
+    "AdamW",
+    "ExponentialDecay",
+    "CosineDecay",
+    "L2",
+    "Dropout",
+    "BatchNormalization",
 ]

@@ -21,6 +21,10 @@ __all__ = [
     "Tanh",
     "Softmax",
     "Linear",
+    "LeakyReLU",
+    "GELU",
+    "ELU",
+    "SiLU",
     "ACTIVATIONS",
     "get_activation",
     "sigmoid",
@@ -295,7 +299,7 @@ def get_activation(name_or_instance) -> Activation:
     >>> get_activation("rleu")
     Traceback (most recent call last):
     ...
-    ValueError: unknown activation 'rleu'; choose one of relu, sigmoid, tanh, softmax, linear
+    ValueError: unknown activation 'rleu'; choose one of relu, sigmoid, tanh, softmax, linear, leaky_relu, ...
     """
     if name_or_instance is None:
         return Linear()
@@ -316,3 +320,201 @@ def get_activation(name_or_instance) -> Activation:
         "activation must be a name (one of "
         f"{', '.join(ACTIVATIONS)}), an Activation or None, got {type(name_or_instance).__name__}"
     )
+
+
+# -- Activations beyond the source: leaky and smooth variants of ReLU (Keras 3 names and defaults) --
+
+
+def _check_nonnegative_float(value, name: str) -> float:
+    """Return ``value`` if it is a finite real number >= 0, else raise."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number >= 0, got {value!r} ({type(value).__name__})")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return value
+
+
+class LeakyReLU(Activation):
+    r"""Leaky rectified linear unit, Keras 3's ``keras.layers.LeakyReLU``.
+
+    With slope :math:`s` (``negative_slope``) for negative inputs:
+
+    .. math:: \phi(z) = \begin{cases} z & z > 0 \\ s\,z & z \le 0 \end{cases}, \qquad
+              \phi'(z) = \begin{cases} 1 & z > 0 \\ s & z \le 0 \end{cases}
+
+    elementwise on ``z`` of shape (batch_size, n_units). The derivative at exactly
+    :math:`z = 0` is taken as :math:`s` (TensorFlow's choice, as ReLU'(0) = 0).
+    A negative input keeps a gradient :math:`s` instead of 0, so a unit whose
+    pre-activation is negative on every sample still learns.
+
+    Parameters
+    ----------
+    negative_slope : float >= 0, default 0.3
+        Keras 3's default for the ``LeakyReLU`` layer (the function
+        ``keras.activations.leaky_relu`` defaults to 0.2). TensorFlow's kernel
+        holds the slope as a float32 attribute, so Keras computes with
+        ``float32(0.3) = 0.30000001192092896`` even in a float64 model (a relative
+        difference of 4e-8); ``LeakyReLU(float(np.float32(0.3)))`` reproduces it
+        to rounding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = LeakyReLU()
+    >>> f.forward(np.array([[-2.0, 0.0, 3.0]])).tolist()      # -2 * 0.3 = -0.6
+    [[-0.6, 0.0, 3.0]]
+    >>> f.backward(np.ones((1, 3))).tolist()
+    [[0.3, 0.3, 1.0]]
+    """
+
+    name = "leaky_relu"
+
+    def __init__(self, negative_slope: float = 0.3):
+        self.negative_slope = _check_nonnegative_float(negative_slope, "negative_slope")
+        self.z = None
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        self.z = z
+        return np.where(z > 0, z, z * self.negative_slope)
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        z = self._cached("z", grad_output)
+        return grad_output * np.where(z > 0, 1.0, self.negative_slope).astype(z.dtype, copy=False)
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU(negative_slope={self.negative_slope})"
+
+
+class GELU(Activation):
+    r"""Gaussian error linear unit, exact form (Keras' ``gelu`` with ``approximate=False``).
+
+    With :math:`\Phi` the standard normal distribution function and
+    :math:`\varphi(z) = e^{-z^2/2}/\sqrt{2\pi}` its density:
+
+    .. math:: \phi(z) = z\,\Phi(z) = \frac{z}{2}\Big(1 + \operatorname{erf}\frac{z}{\sqrt 2}\Big),
+              \qquad \phi'(z) = \Phi(z) + z\,\varphi(z)
+
+    elementwise on ``z`` of shape (batch_size, n_units). :math:`\Phi` is evaluated
+    as :math:`\tfrac12\operatorname{erfc}(-z/\sqrt 2)` (``scipy.special.erfc``,
+    as TensorFlow does), which equals the erf form and keeps full relative
+    accuracy for large negative :math:`z`. In a float64 model Keras multiplies by
+    :math:`1/\sqrt 2` rounded to float32 (``0.7071067690849304``, the constant goes
+    through float32 on its way to float64), which moves its values from the exact
+    function by up to about 5e-9.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = GELU()
+    >>> f.forward(np.array([[0.0, 1.0]])).round(6).tolist()   # 1 * Phi(1) = 0.841345
+    [[0.0, 0.841345]]
+    >>> f.backward(np.ones((1, 2))).round(6).tolist()        # Phi(0) = 0.5; Phi(1) + phi(1)
+    [[0.5, 1.083315]]
+    """
+
+    name = "gelu"
+
+    def __init__(self):
+        self.z = None
+
+    @staticmethod
+    def _cdf(z: np.ndarray) -> np.ndarray:
+        from scipy.special import erfc  # scipy is installed with scikit-learn
+
+        return 0.5 * erfc(-z * 0.7071067811865476)
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        self.z = z
+        return z * self._cdf(z)
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        z = self._cached("z", grad_output)
+        with np.errstate(under="ignore"):  # e^{-z^2/2} rounding to 0 is exact enough
+            density = np.exp(-0.5 * z * z) * 0.3989422804014327  # 1/sqrt(2 pi), a Python float: float32 stays float32
+        return grad_output * (self._cdf(z) + z * density)
+
+
+class ELU(Activation):
+    r"""Exponential linear unit (Clevert et al., 2016), Keras' ``elu``.
+
+    .. math:: \phi(z) = \begin{cases} z & z > 0 \\ \alpha\,(e^{z} - 1) & z \le 0 \end{cases},
+              \qquad \phi'(z) = \begin{cases} 1 & z > 0 \\ \alpha\,e^{z} = \phi(z) + \alpha & z \le 0 \end{cases}
+
+    elementwise on ``z`` of shape (batch_size, n_units); :math:`e^z - 1` is
+    computed with ``expm1`` (exact near 0). The derivative at :math:`z = 0` is
+    :math:`\alpha` (TensorFlow's). Here :math:`\alpha` is the ELU's own constant
+    (Keras' argument name), not the L2 strength.
+
+    Parameters
+    ----------
+    alpha : float >= 0, default 1.0
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = ELU()
+    >>> f.forward(np.array([[np.log(0.5), 2.0]])).round(12).tolist()   # e^{ln 0.5} - 1
+    [[-0.5, 2.0]]
+    >>> f.backward(np.ones((1, 2))).round(12).tolist()                # e^{ln 0.5}; 1
+    [[0.5, 1.0]]
+    """
+
+    name = "elu"
+
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = _check_nonnegative_float(alpha, "alpha")
+        self.z = None
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        self.z = z
+        with np.errstate(over="ignore"):  # expm1 of large positive z is discarded by where
+            return np.where(z > 0, z, self.alpha * np.expm1(z))
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        z = self._cached("z", grad_output)
+        with np.errstate(over="ignore"):
+            return grad_output * np.where(z > 0, 1.0, self.alpha * np.exp(z))
+
+    def __repr__(self) -> str:
+        return f"ELU(alpha={self.alpha})"
+
+
+class SiLU(Activation):
+    r"""Sigmoid linear unit (swish), Keras' ``silu``.
+
+    .. math:: \phi(z) = z\,\sigma(z), \qquad
+              \phi'(z) = \sigma(z)\,\big(1 + z\,(1 - \sigma(z))\big)
+
+    elementwise on ``z`` of shape (batch_size, n_units), with :math:`\sigma` the
+    logistic sigmoid (:func:`sigmoid`, exact and warning-free).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = SiLU()
+    >>> f.forward(np.array([[0.0, 2.0]])).round(6).tolist()   # 2 / (1 + e^-2)
+    [[0.0, 1.761594]]
+    >>> f.backward(np.ones((1, 2))).round(6).tolist()        # sigma(0) = 0.5 at 0
+    [[0.5, 1.090784]]
+    """
+
+    name = "silu"
+
+    def __init__(self):
+        self.z = None
+        self.s = None
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        self.z = z
+        self.s = sigmoid(z)
+        return z * self.s
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        z = self._cached("z", grad_output)
+        s = self.s
+        return grad_output * (s * (1 + z * (1 - s)))
+
+
+ACTIVATIONS.update({cls.name: cls for cls in (LeakyReLU, GELU, ELU, SiLU)})

@@ -14,6 +14,9 @@ sigmoid + ``CrossEntropyLoss`` (one unit)     linear last layer + ``BinaryCrosse
 ``MSELoss``                                   ``keras.losses.MeanSquaredError``
 ``SGD(lr, momentum, nesterov)``               ``keras.optimizers.SGD`` (same rule)
 ``Adam(lr, beta_1, beta_2, epsilon)``         ``keras.optimizers.Adam`` (same rule)
+``Adagrad``, ``RMSprop``, ``AdamW``           ``keras.optimizers.Adagrad``, ``RMSprop``, ``AdamW``
+``ExponentialDecay``, ``CosineDecay``         ``keras.optimizers.schedules``: the same names and formulas
+``LeakyReLU(negative_slope)``                 ``leaky_relu`` with ``negative_slope`` given (its default is 0.2)
 ============================================  =================================================
 
 Exact agreement in float64 needs two things (both done here): every Keras layer built
@@ -32,10 +35,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import as_rng, check_positive_int
+from .activations import ELU, LeakyReLU
 from .gradcheck import rel_error
 from .losses import CrossEntropyLoss, MSELoss
 from .network import NeuralNetwork
-from .optimizers import SGD, Adam
+from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
+from .schedules import CosineDecay, ExponentialDecay
 
 __all__ = [
     "TENSORFLOW_ENVIRONMENT",
@@ -47,6 +52,7 @@ __all__ = [
     "copy_weights_from_keras",
     "keras_loss",
     "keras_optimizer",
+    "keras_schedule",
     "keras_targets",
     "keras_gradients",
     "compare_forward",
@@ -135,7 +141,7 @@ def to_keras(network: NeuralNetwork, *, logits: bool | None = None):
     inputs = keras.Input((network.layer_sizes[0],), dtype=dtype)
     x = inputs
     for i, layer in enumerate(network.layers):
-        activation = layer.activation.name
+        activation = _keras_activation(layer.activation)
         if i == len(network.layers) - 1 and logits:
             activation = "linear"
         x = keras.layers.Dense(layer.output_dim, activation=activation, dtype=dtype, name=f"dense_{i}")(x)
@@ -195,18 +201,89 @@ def keras_optimizer(optimizer, dtype: str = "float64"):
     # float64: NumPy scalars keep every digit; float32: Keras wants Python floats
     f = np.float64 if np.dtype(dtype) == np.float64 else float
     with _floatx(dtype):
+        # a schedule maps to the Keras schedule, a constant rate to a number
+        lr = keras_schedule(optimizer.schedule, dtype) if optimizer.schedule is not None else f(optimizer.learning_rate)
         if isinstance(optimizer, SGD):
-            return keras.optimizers.SGD(
-                learning_rate=f(optimizer.learning_rate), momentum=f(optimizer.momentum), nesterov=optimizer.nesterov
-            )
-        if isinstance(optimizer, Adam):
-            return keras.optimizers.Adam(
-                learning_rate=f(optimizer.learning_rate),
+            return keras.optimizers.SGD(learning_rate=lr, momentum=f(optimizer.momentum), nesterov=optimizer.nesterov)
+        if isinstance(optimizer, AdamW):  # before Adam: AdamW is a subclass
+            return keras.optimizers.AdamW(
+                learning_rate=lr,
+                weight_decay=f(optimizer.weight_decay),
                 beta_1=f(optimizer.beta_1),
                 beta_2=f(optimizer.beta_2),
                 epsilon=f(optimizer.epsilon),
             )
+        if isinstance(optimizer, Adam):
+            return keras.optimizers.Adam(
+                learning_rate=lr,
+                beta_1=f(optimizer.beta_1),
+                beta_2=f(optimizer.beta_2),
+                epsilon=f(optimizer.epsilon),
+            )
+        if isinstance(optimizer, Adagrad):
+            return keras.optimizers.Adagrad(
+                learning_rate=lr,
+                initial_accumulator_value=f(optimizer.initial_accumulator_value),
+                epsilon=f(optimizer.epsilon),
+            )
+        if isinstance(optimizer, RMSprop):
+            return keras.optimizers.RMSprop(
+                learning_rate=lr,
+                rho=f(optimizer.rho),
+                momentum=f(optimizer.momentum),
+                epsilon=f(optimizer.epsilon),
+                centered=optimizer.centered,
+            )
     raise TypeError(f"no Keras counterpart for {type(optimizer).__name__}")
+
+
+def keras_schedule(schedule, dtype: str = "float64"):
+    """The ``keras.optimizers.schedules`` counterpart of an :mod:`nnbook.schedules` schedule.
+
+    The rates are passed as NumPy scalars of ``dtype`` (a Python float would make
+    Keras compute the whole schedule in float32).
+
+    Parameters
+    ----------
+    schedule : ExponentialDecay or CosineDecay
+    dtype : {"float64", "float32"}
+
+    Returns
+    -------
+    keras.optimizers.schedules.LearningRateSchedule
+        The schedule of the same name with the same arguments.
+    """
+    keras = import_keras()
+    f = np.float64 if np.dtype(dtype) == np.float64 else np.float32
+    if isinstance(schedule, ExponentialDecay):
+        return keras.optimizers.schedules.ExponentialDecay(
+            f(schedule.initial_learning_rate),
+            schedule.decay_steps,
+            f(schedule.decay_rate),
+            staircase=schedule.staircase,
+        )
+    if isinstance(schedule, CosineDecay):
+        return keras.optimizers.schedules.CosineDecay(
+            f(schedule.initial_learning_rate),
+            schedule.decay_steps,
+            alpha=f(schedule.alpha),
+            warmup_target=None if schedule.warmup_target is None else f(schedule.warmup_target),
+            warmup_steps=schedule.warmup_steps,
+        )
+    raise TypeError(f"no Keras counterpart for {type(schedule).__name__}")
+
+
+def _keras_activation(activation):
+    """The Keras activation (a name, or a function for a non-default argument) for ``activation``."""
+    if isinstance(activation, LeakyReLU):
+        keras = import_keras()
+        slope = activation.negative_slope
+        return lambda x: keras.activations.leaky_relu(x, negative_slope=slope)
+    if isinstance(activation, ELU) and activation.alpha != 1.0:
+        keras = import_keras()
+        alpha = activation.alpha
+        return lambda x: keras.activations.elu(x, alpha=alpha)
+    return activation.name
 
 
 def keras_targets(y, network: NeuralNetwork, loss_fn) -> np.ndarray:

@@ -15,16 +15,44 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_fraction, check_positive_float
+from .schedules import LearningRateSchedule
 
-__all__ = ["Optimizer", "SGD", "Adam"]
+__all__ = ["Optimizer", "SGD", "Adam", "Adagrad", "RMSprop", "AdamW"]
 
 
 class Optimizer:
     """Base class: :meth:`step` applies one update; ``iterations`` counts them."""
 
-    def __init__(self, learning_rate: float):
-        self.learning_rate = check_positive_float(learning_rate, "learning_rate")
+    def __init__(self, learning_rate):
+        self.learning_rate = learning_rate  # a float > 0 or a schedule: see the property below
         self.iterations = 0
+
+    @property
+    def learning_rate(self):
+        """The learning rate of the coming step.
+
+        The float given, or the :mod:`~nnbook.schedules` schedule evaluated at
+        ``iterations`` (the number of steps taken so far), as Keras does.
+        """
+        lr = self._learning_rate
+        return lr(self.iterations) if isinstance(lr, LearningRateSchedule) else lr
+
+    @learning_rate.setter
+    def learning_rate(self, value) -> None:
+        if not isinstance(value, LearningRateSchedule):
+            if callable(value):
+                raise TypeError(
+                    "learning_rate must be a positive number or a schedule from nnbook.schedules, "
+                    f"got {type(value).__name__}"
+                )
+            value = check_positive_float(value, "learning_rate")
+        self._learning_rate = value
+
+    @property
+    def schedule(self) -> LearningRateSchedule | None:
+        """The learning-rate schedule, or ``None`` for a constant learning rate."""
+        lr = self._learning_rate
+        return lr if isinstance(lr, LearningRateSchedule) else None
 
     def step(self, params, grads) -> None:
         """Update every parameter in place from its gradient.
@@ -179,5 +207,232 @@ class Adam(Optimizer):
     def __repr__(self):
         return (
             f"Adam(learning_rate={self.learning_rate}, beta_1={self.beta_1}, "
+            f"beta_2={self.beta_2}, epsilon={self.epsilon})"
+        )
+
+
+# -- The adaptive family beyond the source: Adagrad, RMSprop, AdamW (Keras 3's rules) --------------
+
+
+def _check_nonnegative(value, name: str):
+    """Return ``value`` if it is a finite real number >= 0, else raise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a number >= 0, got {value!r} ({type(value).__name__})")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return value
+
+
+def _state(store: dict, name: str, like: np.ndarray, fill=0.0) -> np.ndarray:
+    """The optimizer state of parameter ``name``, created as ``fill`` in the shape of ``like``."""
+    if name not in store:
+        store[name] = np.full_like(like, fill)
+    elif store[name].shape != like.shape:
+        raise ValueError(f"parameter {name!r} changed shape from {store[name].shape} to {like.shape}")
+    return store[name]
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad (Duchi et al., 2011) as Keras 3 computes it.
+
+    Each entry's step is divided by the root of the sum of all its past squared
+    gradients. With :math:`r = r_0` (``initial_accumulator_value``) at the start:
+
+    .. math::
+
+        r &\leftarrow r + g^2 \\
+        w &\leftarrow w - \frac{\eta\, g}{\sqrt{r + \epsilon}}
+
+    elementwise. Keras puts :math:`\epsilon` *inside* the square root, as in
+    :class:`RMSprop` (:class:`Adam` adds it to :math:`\sqrt v`). The accumulator only
+    grows, so the steps shrink for good: Adagrad suits convex problems and sparse
+    gradients more than long non-convex runs.
+
+    Parameters
+    ----------
+    learning_rate : float or schedule, default 1e-3
+    initial_accumulator_value : float >= 0, default 0.1
+    epsilon : float > 0, default 1e-7
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w, opt = np.array([1.0]), Adagrad(0.1, initial_accumulator_value=0.0, epsilon=1e-12)
+    >>> opt.step([("w", w)], [("w", np.array([3.0]))]); w.round(9).tolist()   # 1 - 0.1 * 3/sqrt(9)
+    [0.9]
+    >>> opt.step([("w", w)], [("w", np.array([4.0]))]); w.round(9).tolist()   # - 0.1 * 4/sqrt(9 + 16)
+    [0.82]
+    """
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7):
+        super().__init__(learning_rate)
+        self.initial_accumulator_value = _check_nonnegative(initial_accumulator_value, "initial_accumulator_value")
+        self.epsilon = check_positive_float(epsilon, "epsilon")
+        self.accumulators: dict[str, np.ndarray] = {}
+
+    def step(self, params, grads) -> None:
+        self._lr = self.learning_rate  # the schedule's value at this step, once per step
+        super().step(params, grads)
+
+    def _update(self, name, param, grad):
+        acc = _state(self.accumulators, name, param, self.initial_accumulator_value)
+        acc += np.square(grad)
+        param -= (self._lr * grad) / np.sqrt(acc + self.epsilon)
+
+    def __repr__(self):
+        return (
+            f"Adagrad(learning_rate={self.learning_rate}, "
+            f"initial_accumulator_value={self.initial_accumulator_value}, epsilon={self.epsilon})"
+        )
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop (Hinton, 2012) as Keras 3 computes it, optionally centred and with momentum.
+
+    With :math:`r = 0` (and :math:`\bar g = 0`, :math:`u = 0`) at the start, :math:`\rho`
+    the decay and :math:`\mu` the momentum:
+
+    .. math::
+
+        r &\leftarrow \rho\, r + (1 - \rho)\, g^2 \\
+        \text{centred:}\quad \bar g &\leftarrow \rho\, \bar g + (1 - \rho)\, g, \qquad
+            d = r - \bar g^{\,2} + \epsilon \\
+        \text{otherwise:}\quad d &= r + \epsilon \\
+        \Delta &= \frac{\eta\, g}{\sqrt{d}} \\
+        \mu = 0:\quad w &\leftarrow w - \Delta \\
+        \mu > 0:\quad u &\leftarrow \mu\, u + \Delta, \qquad w \leftarrow w - u
+
+    elementwise. :math:`\epsilon` is inside the square root (Adam adds it outside),
+    and there is no bias correction: :math:`r` starts at 0, so the first steps are
+    larger than :math:`\eta` (the first one is :math:`\eta/\sqrt{1 - \rho}` for
+    :math:`|g| \gg \sqrt\epsilon`).
+
+    Parameters
+    ----------
+    learning_rate : float or schedule, default 1e-3
+    rho : float in [0, 1), default 0.9
+    momentum : float in [0, 1), default 0.0
+    epsilon : float > 0, default 1e-7
+    centered : bool, default False
+        Divide by the root of the estimated *variance* :math:`r - \bar g^2` of the
+        gradient instead of its second moment :math:`r`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w, opt = np.array([1.0]), RMSprop(0.1, rho=0.75, epsilon=1e-12)
+    >>> opt.step([("w", w)], [("w", np.array([2.0]))])   # r = 0.25 * 4 = 1: step 0.1 * 2 / 1
+    >>> w.round(9).tolist()
+    [0.8]
+    """
+
+    def __init__(
+        self,
+        learning_rate=0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+    ):
+        super().__init__(learning_rate)
+        self.rho = check_fraction(rho, "rho")
+        self.momentum = check_fraction(momentum, "momentum")
+        self.epsilon = check_positive_float(epsilon, "epsilon")
+        if not isinstance(centered, bool):
+            raise TypeError(f"centered must be True or False, got {centered!r}")
+        self.centered = centered
+        self.velocities: dict[str, np.ndarray] = {}  # r, the moving mean of g^2 (Keras' "velocity")
+        self.momentums: dict[str, np.ndarray] = {}  # u
+        self.average_gradients: dict[str, np.ndarray] = {}  # g bar
+
+    def step(self, params, grads) -> None:
+        self._lr = self.learning_rate
+        super().step(params, grads)
+
+    def _update(self, name, param, grad):
+        rho = self.rho
+        r = _state(self.velocities, name, param)
+        r *= rho
+        r += (1 - rho) * np.square(grad)
+        if self.centered:
+            g_bar = _state(self.average_gradients, name, param)
+            g_bar *= rho
+            g_bar += (1 - rho) * grad
+            denominator = r - np.square(g_bar) + self.epsilon
+        else:
+            denominator = r + self.epsilon
+        increment = (self._lr * grad) / np.sqrt(denominator)
+        if self.momentum > 0:
+            u = _state(self.momentums, name, param)
+            u *= self.momentum
+            u += increment
+            param -= u
+        else:
+            param -= increment
+
+    def __repr__(self):
+        return (
+            f"RMSprop(learning_rate={self.learning_rate}, rho={self.rho}, momentum={self.momentum}, "
+            f"epsilon={self.epsilon}, centered={self.centered})"
+        )
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov and Hutter, 2019) as Keras 3 computes it.
+
+    At each step, *before* the Adam update of :class:`Adam` (same :math:`m, v,
+    \hat\eta_t`), every parameter is shrunk towards 0 with the weight decay
+    :math:`\alpha` (``weight_decay``):
+
+    .. math::
+
+        w &\leftarrow w - w\,\alpha\,\eta \\
+        w &\leftarrow w - \frac{\hat\eta_t\, m}{\sqrt{v} + \epsilon},
+        \qquad \hat\eta_t = \eta\,\frac{\sqrt{1 - \beta_2^{\,t}}}{1 - \beta_1^{\,t}}
+
+    with :math:`m, v` updated from the gradient :math:`g` of the loss alone. Unlike
+    an L2 penalty :math:`\alpha' \sum w^2` added to the loss, the decay does not pass
+    through :math:`m` and :math:`v`, so it is not divided by :math:`\sqrt v`: every
+    weight decays at the same relative rate :math:`\alpha\eta` per step. As in Keras
+    (without ``exclude_from_weight_decay``), the biases decay too.
+
+    Parameters
+    ----------
+    learning_rate : float or schedule, default 1e-3
+    weight_decay : float >= 0, default 0.004
+    beta_1, beta_2, epsilon
+        As :class:`Adam`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w, opt = np.array([2.0]), AdamW(0.1, weight_decay=0.5)
+    >>> opt.step([("w", w)], [("w", np.array([0.0]))])   # zero gradient: only the decay, 2 - 2*0.5*0.1
+    >>> w.tolist()
+    [1.9]
+    """
+
+    def __init__(
+        self,
+        learning_rate=0.001,
+        weight_decay: float = 0.004,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+    ):
+        super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+        self.weight_decay = _check_nonnegative(weight_decay, "weight_decay")
+
+    def step(self, params, grads) -> None:
+        self._lr = self.learning_rate
+        super().step(params, grads)
+
+    def _update(self, name, param, grad):
+        param -= param * self.weight_decay * self._lr  # decoupled decay first, as Keras
+        super()._update(name, param, grad)
+
+    def __repr__(self):
+        return (
+            f"AdamW(learning_rate={self.learning_rate}, weight_decay={self.weight_decay}, beta_1={self.beta_1}, "
             f"beta_2={self.beta_2}, epsilon={self.epsilon})"
         )

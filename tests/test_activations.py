@@ -242,7 +242,7 @@ def test_get_activation_instance_is_returned_as_is_and_none_is_linear():
 
 
 def test_activations_registry_lists_every_class_under_its_name():
-    assert set(ACTIVATIONS) == {"relu", "sigmoid", "tanh", "softmax", "linear"}
+    assert set(ACTIVATIONS) == {"relu", "sigmoid", "tanh", "softmax", "linear", "leaky_relu", "gelu", "elu", "silu"}
     for name, cls in ACTIVATIONS.items():
         assert cls.name == name and issubclass(cls, Activation)
 

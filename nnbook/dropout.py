@@ -1,0 +1,148 @@
+r"""Inverted dropout as a layer, Keras 3's ``keras.layers.Dropout``.
+
+In training each unit is kept with probability :math:`1 - p` and the kept ones are
+scaled by :math:`1/(1 - p)`, so the expected output equals the input and nothing
+needs rescaling at inference, where the layer is the identity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_matrix, as_rng, check_fraction
+from .layers import Layer
+
+__all__ = ["Dropout"]
+
+
+class Dropout(Layer):
+    r"""Inverted dropout: a random mask in training, the identity at inference.
+
+    In training, with rate :math:`p` and a keep-mask :math:`K` of independent
+    :math:`\mathrm{Bernoulli}(1 - p)` entries, drawn anew at each forward pass,
+
+    .. math:: A = A_{prev} \odot M, \qquad M = \frac{K}{1 - p}, \qquad
+              \frac{\partial L}{\partial A_{prev}} = \frac{\partial L}{\partial A} \odot M
+
+    with :math:`A_{prev}, A` of shape (batch_size, n_units);
+    :math:`\mathbb E[A] = A_{prev}`. At inference :math:`A = A_{prev}` and the
+    gradient passes unchanged. A unit is kept when its uniform draw
+    :math:`u \in [0, 1)` satisfies :math:`u \ge p` (TensorFlow's rule; its masks
+    come from its own generator, so only the rule, not the draws, is shared).
+
+    The layer has no parameters (``params`` and ``grads`` are empty).
+
+    Parameters
+    ----------
+    rate : float in [0, 1)
+        The probability :math:`p` of dropping a unit.
+    rng : numpy.random.Generator or int
+        Source of the masks (keyword, required: two layers must not share a
+        default seed and hence their masks).
+
+    Attributes
+    ----------
+    training : bool
+        ``True``: drop units (training); ``False`` (the initial value): identity.
+        Set by whoever runs the forward pass (the training loop sets it to ``True``
+        for a training step and back to ``False`` for evaluation).
+    mask : ndarray or None
+        The scaled mask :math:`M` of the last training forward pass.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> drop = Dropout(0.5, rng=0)
+    >>> x = np.ones((2, 4))
+    >>> bool(np.array_equal(drop.forward(x), x))            # inference: identity
+    True
+    >>> drop.training = True
+    >>> drop.set_mask(np.array([[1, 0, 1, 0], [0, 0, 1, 1]], dtype=bool))
+    >>> drop.forward(x).tolist()                            # kept units scaled by 1/(1 - 0.5)
+    [[2.0, 0.0, 2.0, 0.0], [0.0, 0.0, 2.0, 2.0]]
+    >>> drop.backward(np.full((2, 4), 0.5)).tolist()        # the same mask on the way back
+    [[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 1.0, 1.0]]
+    """
+
+    def __init__(self, rate: float, *, rng):
+        super().__init__()
+        self.rate = check_fraction(rate, "rate")
+        if rng is None:
+            raise TypeError("Dropout needs rng: a numpy.random.Generator or an int seed")
+        self.rng = as_rng(rng)
+        self.training = False
+        self.mask = None
+        self._fixed_keep = None
+        self._forward_training = None
+        self._shape = None
+
+    def set_mask(self, keep) -> None:
+        """Fix the keep-mask used by every training forward pass (``None``: draw again).
+
+        Parameters
+        ----------
+        keep : array_like of bool, shape (batch_size, n_units), or None
+            ``True`` where a unit is kept. For gradient checks: finite differences
+            need the same mask in every evaluation of the loss.
+        """
+        if keep is None:
+            self._fixed_keep = None
+            return
+        keep = np.asarray(keep)
+        if keep.dtype != bool:
+            raise TypeError(f"the keep-mask must be boolean, got dtype {keep.dtype}")
+        if keep.ndim != 2:
+            raise ValueError(f"the keep-mask must have shape (batch_size, n_units), got {keep.shape}")
+        self._fixed_keep = keep.copy()
+
+    def forward(self, a_prev: np.ndarray) -> np.ndarray:
+        """Return :math:`A_{prev} \\odot M` in training, ``a_prev`` itself at inference.
+
+        Parameters
+        ----------
+        a_prev : ndarray, shape (batch_size, n_units)
+
+        Returns
+        -------
+        ndarray, shape (batch_size, n_units)
+        """
+        a_prev = as_matrix(a_prev, "Dropout input")
+        if not isinstance(self.training, (bool, np.bool_)):
+            raise TypeError(f"Dropout.training must be True or False, got {self.training!r}")
+        self._forward_training = bool(self.training)
+        self._shape = a_prev.shape
+        if not self.training:
+            return a_prev
+        if self._fixed_keep is not None:
+            if self._fixed_keep.shape != a_prev.shape:
+                raise ValueError(f"the fixed keep-mask has shape {self._fixed_keep.shape}, the input {a_prev.shape}")
+            keep = self._fixed_keep
+        else:
+            keep = self.rng.random(a_prev.shape) >= self.rate
+        self.mask = keep.astype(a_prev.dtype) * (1.0 / (1.0 - self.rate))
+        return a_prev * self.mask
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        """Return dL/dA_prev: ``grad_output`` times the mask of the last forward pass.
+
+        Parameters
+        ----------
+        grad_output : ndarray, shape (batch_size, n_units)
+            dL/dA for the last :meth:`forward`.
+
+        Returns
+        -------
+        ndarray, shape (batch_size, n_units)
+            dL/dA_prev: ``grad_output * mask`` in training, ``grad_output`` at inference.
+        """
+        if self._forward_training is None:
+            raise RuntimeError("Dropout.backward called before forward")
+        grad_output = np.asarray(grad_output)
+        if grad_output.shape != self._shape:
+            raise ValueError(f"Dropout.backward expects grad_output of shape {self._shape}, got {grad_output.shape}")
+        if not self._forward_training:
+            return grad_output
+        return grad_output * self.mask
+
+    def __repr__(self) -> str:
+        return f"Dropout(rate={self.rate})"

@@ -1,0 +1,180 @@
+r"""Batch normalisation as a layer, Keras 3's ``keras.layers.BatchNormalization``.
+
+In training each feature is standardised with the mean and variance of the current
+mini-batch, then scaled and shifted by learnable :math:`\gamma` and :math:`\beta`;
+moving averages of the batch statistics, updated at each training step, replace
+them at inference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_matrix, check_fraction, check_positive_float, check_positive_int
+from .layers import Layer
+
+__all__ = ["BatchNormalization"]
+
+
+class BatchNormalization(Layer):
+    r"""Batch normalisation over the batch axis of inputs of shape (N, n_features).
+
+    **Training** (batch statistics; :math:`\bar x, s^2, \gamma, \beta` of shape
+    (n_features,), :math:`X, \hat X, Y` of shape (N, n_features)):
+
+    .. math::
+
+        \bar x = \frac1N \sum_n X_{n,:}, \qquad
+        s^2 = \frac1N \sum_n (X_{n,:} - \bar x)^2, \qquad
+        \hat X = \frac{X - \bar x}{\sqrt{s^2 + \epsilon}}, \qquad
+        Y = \gamma \odot \hat X + \beta
+
+    (the biased variance, divided by :math:`N`, as Keras; :math:`\epsilon` is the
+    layer's own constant, ``epsilon``), and the moving statistics are updated with
+    Keras' rule, :math:`\rho` being ``momentum`` (the decay of an exponential moving
+    average, as RMSprop's :math:`\rho`):
+
+    .. math::
+
+        \bar x_{mov} \leftarrow \rho\, \bar x_{mov} + (1 - \rho)\, \bar x, \qquad
+        s^2_{mov} \leftarrow \rho\, s^2_{mov} + (1 - \rho)\, s^2
+
+    starting from :math:`\bar x_{mov} = 0`, :math:`s^2_{mov} = 1`.
+
+    **Inference**: :math:`Y = \gamma \odot (X - \bar x_{mov})/\sqrt{s^2_{mov} + \epsilon} + \beta`,
+    an affine map of each feature.
+
+    **Backward in training**, with :math:`G = \partial L/\partial Y` and
+    :math:`\hat G = G \odot \gamma` (the gradient w.r.t. :math:`\hat X`); since
+    :math:`\bar x` and :math:`s^2` depend on every row, the chain rule through them
+    collapses to
+
+    .. math::
+
+        \frac{\partial L}{\partial \gamma} = \sum_n G_{n,:} \odot \hat X_{n,:}, \qquad
+        \frac{\partial L}{\partial \beta} = \sum_n G_{n,:}, \qquad
+        \frac{\partial L}{\partial X} = \frac{1}{N\sqrt{s^2 + \epsilon}}
+            \Big(N \hat G - \sum_n \hat G_{n,:} - \hat X \odot \sum_n \hat G_{n,:} \odot \hat X_{n,:}\Big)
+
+    (the middle term comes from :math:`\bar x`, the last from :math:`s^2`). At inference
+    the statistics are constants: :math:`\partial L/\partial X = \hat G/\sqrt{s^2_{mov} + \epsilon}`.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of features (columns) normalised, each on its own.
+    momentum : float in [0, 1), default 0.99
+    epsilon : float > 0, default 1e-3
+    dtype : numpy dtype
+        ``np.float64`` (default) or ``np.float32``.
+
+    Attributes
+    ----------
+    params : {"gamma", "beta"}
+        Learnable scale (starts at 1) and shift (starts at 0), shape (n_features,).
+    grads : {"gamma", "beta"}
+        Their gradients after :meth:`backward`.
+    moving_mean, moving_variance : ndarray, shape (n_features,)
+    training : bool
+        ``True``: batch statistics (and update the moving ones); ``False`` (the
+        initial value): moving statistics. Set by whoever runs the forward pass.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bn = BatchNormalization(1, epsilon=1e-12)
+    >>> bn.training = True
+    >>> bn.forward(np.array([[1.0], [3.0]])).round(9).tolist()     # mean 2, variance 1
+    [[-1.0], [1.0]]
+    >>> bn.moving_mean.round(12).tolist(), bn.moving_variance.round(12).tolist()   # 0.01 * 2; 0.99 + 0.01 * 1
+    ([0.02], [1.0])
+    >>> bn.backward(np.array([[1.0], [1.0]])).round(9).tolist()   # a common shift of X changes nothing
+    [[0.0], [0.0]]
+    """
+
+    def __init__(self, n_features: int, momentum: float = 0.99, epsilon: float = 1e-3, *, dtype=np.float64):
+        super().__init__()
+        self.n_features = check_positive_int(n_features, "n_features")
+        self.momentum = check_fraction(momentum, "momentum")
+        self.epsilon = check_positive_float(epsilon, "epsilon")
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+        self.dtype = dtype
+        self.params["gamma"] = np.ones(self.n_features, dtype=dtype)
+        self.params["beta"] = np.zeros(self.n_features, dtype=dtype)
+        self.moving_mean = np.zeros(self.n_features, dtype=dtype)
+        self.moving_variance = np.ones(self.n_features, dtype=dtype)
+        self.training = False
+        self._cache = None
+
+    @property
+    def n_params(self) -> int:
+        """Number of trainable numbers: 2 * n_features (the moving statistics are not trained)."""
+        return sum(p.size for p in self.params.values())
+
+    def forward(self, a_prev: np.ndarray) -> np.ndarray:
+        """Normalise with the batch statistics (training) or the moving ones (inference).
+
+        Parameters
+        ----------
+        a_prev : ndarray, shape (N, n_features)
+            The input X; in training N >= 2.
+
+        Returns
+        -------
+        ndarray, shape (N, n_features)
+            Y.
+        """
+        x = as_matrix(a_prev, "BatchNormalization input", n_columns=self.n_features, dtype=self.dtype)
+        if not isinstance(self.training, (bool, np.bool_)):
+            raise TypeError(f"BatchNormalization.training must be True or False, got {self.training!r}")
+        gamma, beta = self.params["gamma"], self.params["beta"]
+        if self.training:
+            n = x.shape[0]
+            if n < 2:
+                raise ValueError(
+                    "BatchNormalization in training needs a batch of at least 2 samples, got 1: "
+                    "the batch variance of one sample is 0 and every output would equal beta"
+                )
+            mean = x.mean(axis=0)
+            variance = np.square(x - mean).mean(axis=0)
+            m = self.momentum
+            self.moving_mean[...] = self.moving_mean * m + mean * (1.0 - m)
+            self.moving_variance[...] = self.moving_variance * m + variance * (1.0 - m)
+        else:
+            mean, variance = self.moving_mean, self.moving_variance
+        inv_std = 1.0 / np.sqrt(variance + self.epsilon)
+        x_hat = (x - mean) * inv_std
+        self._cache = (bool(self.training), x_hat, inv_std)
+        return gamma * x_hat + beta
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        """Fill ``grads["gamma"]`` and ``grads["beta"]``; return dL/dX.
+
+        Parameters
+        ----------
+        grad_output : ndarray, shape (N, n_features)
+            dL/dY for the last :meth:`forward`.
+
+        Returns
+        -------
+        ndarray, shape (N, n_features)
+            dL/dX, through the batch statistics in training, not at inference.
+        """
+        if self._cache is None:
+            raise RuntimeError("BatchNormalization.backward called before forward")
+        training, x_hat, inv_std = self._cache
+        g = np.asarray(grad_output)
+        if g.shape != x_hat.shape:
+            raise ValueError(f"BatchNormalization.backward expects grad_output of shape {x_hat.shape}, got {g.shape}")
+        self.grads["gamma"] = np.sum(g * x_hat, axis=0)
+        self.grads["beta"] = np.sum(g, axis=0)
+        g_hat = g * self.params["gamma"]  # dL/dX_hat
+        if not training:
+            return g_hat * inv_std
+        n = g.shape[0]
+        return (inv_std / n) * (n * g_hat - g_hat.sum(axis=0) - x_hat * np.sum(g_hat * x_hat, axis=0))
+
+    def __repr__(self) -> str:
+        return f"BatchNormalization({self.n_features}, momentum={self.momentum}, epsilon={self.epsilon})"
