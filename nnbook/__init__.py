@@ -8,13 +8,17 @@ The package the book's chapters import. One module per concept:
 - :mod:`nnbook.network`: ``NeuralNetwork`` and ``compute_gradients``
 - :mod:`nnbook.optimizers`: SGD (with momentum) and Adam, Keras' exact rules
 - :mod:`nnbook.training`: the mini-batch training loop
+- :mod:`nnbook.targets`: class labels, one-hot rows, the targets a loss compares with
 - :mod:`nnbook.gradcheck`: numerical gradient checking
 - :mod:`nnbook.datasets`: XOR, spirals, splits, scikit-learn's bundled data
 - :mod:`nnbook.plotting`: training histories and decision boundaries
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from .activations import Activation, Linear, ReLU, Sigmoid, Softmax, Tanh, get_activation
 from .datasets import (
+    DataSplit,
     generate_spiral_data,
     generate_xor_data,
     load_breast_cancer,
@@ -23,14 +27,17 @@ from .datasets import (
     standardize,
     train_val_split,
 )
-from .gradcheck import check_gradients, finite_difference_gradient, numerical_gradient, rel_error
+from .gradcheck import GradientCheckResult, check_gradients, finite_difference_gradient, numerical_gradient, rel_error
 from .layers import Dense, Layer
-from .losses import CrossEntropyLoss, MSELoss
+from .losses import CrossEntropyLoss, Loss, MSELoss
 from .network import NeuralNetwork
-from .optimizers import SGD, Adam
+from .optimizers import SGD, Adam, Optimizer
 from .training import TrainingDiverged, train_network
 
-__version__ = "0.1.0"
+try:  # one source: the version in pyproject.toml, through the installed package's metadata
+    __version__ = version("nnbook")
+except PackageNotFoundError:  # pragma: no cover - imported from a source tree without installing
+    __version__ = "0+unknown"
 
 __all__ = [
     "Activation",
@@ -42,9 +49,11 @@ __all__ = [
     "get_activation",
     "Layer",
     "Dense",
+    "Loss",
     "MSELoss",
     "CrossEntropyLoss",
     "NeuralNetwork",
+    "Optimizer",
     "SGD",
     "Adam",
     "train_network",
@@ -53,6 +62,7 @@ __all__ = [
     "finite_difference_gradient",
     "numerical_gradient",
     "check_gradients",
+    "GradientCheckResult",
     "generate_xor_data",
     "generate_spiral_data",
     "train_val_split",
@@ -60,4 +70,5 @@ __all__ = [
     "standardize",
     "load_breast_cancer",
     "load_digits",
+    "DataSplit",
 ]

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_matrix, as_rng, check_fraction, check_positive_int, class_labels
-from ._checks import one_hot as _one_hot
+from ._checks import as_matrix, as_rng, check_fraction, check_positive_int
+from .targets import class_labels
+from .targets import one_hot as _one_hot
 
 __all__ = [
     "generate_xor_data",

@@ -177,7 +177,7 @@ CASES = [
     ("beta_1 = 1", lambda: Adam(beta_1=1.0), ValueError, r"beta_1 must lie in \(0, 1\), got 1.0"),
     ("beta_1 = 0", lambda: Adam(beta_1=0.0), ValueError, r"beta_1 must lie in \(0, 1\), got 0.0"),
     ("beta_2 > 1", lambda: Adam(beta_2=1.001), ValueError, r"beta_2 must lie in \(0, 1\), got 1.001"),
-    ("beta_2 string", lambda: Adam(beta_2="0.999"), TypeError, r"beta_2 must be a number in \[0, 1\), got '0.999'"),
+    ("beta_2 string", lambda: Adam(beta_2="0.999"), TypeError, r"beta_2 must be a number in \(0, 1\), got '0.999'"),
     ("epsilon 0", lambda: Adam(epsilon=0.0), ValueError, r"epsilon must be a finite number > 0, got 0.0"),
     # -- training loop --------------------------------------------------------------------------------
     ("epochs 0", train(epochs=0), ValueError, r"epochs must be a positive integer, got 0"),

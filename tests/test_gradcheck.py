@@ -46,8 +46,9 @@ def input_gradient_error(net, X, y, loss):
     X = np.array(X, dtype=np.float64)
     net.compute_loss(X, y, loss)
     if net.uses_fused_output(loss):
-        loss.forward_from_logits(net.layers[-1].z, y)
-        analytic = net._backward_from_output_z(loss.backward_from_logits())
+        analytic = net.layers[-1].backward_from_z(loss.backward_from_logits())
+        for layer in reversed(net.layers[:-1]):
+            analytic = layer.backward(analytic)
     else:
         analytic = net.backward(loss.backward())
     numeric = finite_difference_gradient(lambda: net.compute_loss(X, y, loss), X)

@@ -1,0 +1,319 @@
+"""How fast is nnbook? Its training step against the same step hand-written in NumPy and in Keras.
+
+Run it with ``make bench`` (or ``python benchmarks/train_step.py``); the performance chapter
+of Part D imports this module and shows the figures of the same functions.
+
+Every figure is a ratio of timings taken in the same run, interleaved (contender A, B, C, then
+again A, B, C, ...), each the best of several repeats: on a shared machine the minimum is the
+run least disturbed by everything else, and interleaving exposes every contender to the same
+load. Absolute samples/s are printed too, but only the ratios mean anything across machines.
+
+The contenders of one training step (forward, softmax + cross-entropy, backward, gradient-descent
+update) on a ReLU network with a softmax output:
+
+- ``nnbook``: ``NeuralNetwork.train_step(X, y, CrossEntropyLoss())`` with plain gradient descent,
+- ``numpy``: :class:`HandWrittenNetwork`, the minimum in plain NumPy (no checks, no objects),
+- ``keras``: a Keras 3 model trained by a ``tf.function`` step (only with TensorFlow installed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nnbook import CrossEntropyLoss, NeuralNetwork, train_network
+from nnbook.datasets import generate_spiral_data, train_val_split
+
+#: (name, layer sizes, batch size) of the three networks.
+CASES = (
+    ("tiny", (2, 64, 32, 3), 32),
+    ("medium", (64, 128, 64, 10), 64),
+    ("large", (784, 1024, 1024, 10), 256),
+)
+DTYPES = (np.float64, np.float32)
+LEARNING_RATE = 0.01
+
+
+# -- timing -------------------------------------------------------------------------------------
+def calibrate(fn, min_time: float = 0.02) -> int:
+    """Number of calls of ``fn`` that take at least ``min_time`` seconds (at least 1)."""
+    number = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_time:
+            return number
+        number = max(number * 2, int(number * min_time / max(elapsed, 1e-9) * 1.2))
+
+
+def best_times(contenders: dict, repeats: int = 7, min_time: float = 0.02) -> dict:
+    """Seconds per call of each ``name -> fn``: the best of ``repeats`` interleaved repeats."""
+    numbers = {name: calibrate(fn, min_time) for name, fn in contenders.items()}
+    best = dict.fromkeys(contenders, np.inf)
+    for _ in range(repeats):
+        for name, fn in contenders.items():
+            number = numbers[name]
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            best[name] = min(best[name], (time.perf_counter() - start) / number)
+    return best
+
+
+# -- the hand-written step ------------------------------------------------------------------------
+class HandWrittenNetwork:
+    """ReLU hidden layers, softmax output, cross-entropy, gradient descent: plain NumPy, no checks.
+
+    Same layout as nnbook (``W`` of shape (n_out, n_in)) and the same arithmetic, so that after
+    a step both hold the same weights (checked by :func:`check_same_step`).
+    """
+
+    def __init__(self, weights, biases, learning_rate: float = LEARNING_RATE):
+        self.W = [np.array(W) for W in weights]
+        self.b = [np.array(b) for b in biases]
+        self.lr = learning_rate
+
+    @classmethod
+    def like(cls, network: NeuralNetwork, learning_rate: float = LEARNING_RATE) -> HandWrittenNetwork:
+        """A copy of ``network``'s weights."""
+        return cls([layer.W for layer in network.layers], [layer.b for layer in network.layers], learning_rate)
+
+    def step(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """One step on ``X`` with one-hot targets ``Y``; returns the loss before the step."""
+        inputs, zs = [], []
+        a = X
+        for W, b in zip(self.W[:-1], self.b[:-1]):
+            inputs.append(a)
+            z = a @ W.T + b
+            zs.append(z)
+            a = np.maximum(z, 0)
+        inputs.append(a)
+        z = a @ self.W[-1].T + self.b[-1]
+        z = z - z.max(axis=1, keepdims=True)
+        self.logits = z
+        e = np.exp(z)
+        s = e.sum(axis=1, keepdims=True)
+        n = X.shape[0]
+        loss = float(np.sum(np.log(s)) / n - np.sum(Y * z) / n)
+        delta = (e / s - Y) / n  # (P - Y)/N
+        for i in range(len(self.W) - 1, -1, -1):
+            W = self.W[i]
+            grad_W = delta.T @ inputs[i]
+            grad_b = delta.sum(axis=0)
+            if i > 0:
+                delta = (delta @ W) * (zs[i - 1] > 0)
+            W -= self.lr * grad_W
+            self.b[i] -= self.lr * grad_b
+        return loss
+
+
+# -- the Keras step -------------------------------------------------------------------------------
+def keras_step(sizes, dtype, X, labels, learning_rate: float = LEARNING_RATE):
+    """A no-argument callable running one compiled Keras training step, or None without TensorFlow."""
+    try:
+        from nnbook.compare import import_keras
+
+        keras = import_keras()
+        import tensorflow as tf
+    except ImportError:
+        return None
+    old = keras.backend.floatx()
+    keras.backend.set_floatx(np.dtype(dtype).name)
+    try:
+        layers = [keras.Input(shape=(sizes[0],))]
+        layers += [keras.layers.Dense(n, activation="relu") for n in sizes[1:-1]]
+        layers.append(keras.layers.Dense(sizes[-1]))
+        model = keras.Sequential(layers)
+        loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
+        optimizer.build(model.trainable_variables)
+    finally:
+        keras.backend.set_floatx(old)
+    x = tf.constant(X)
+    y = tf.constant(labels)
+
+    @tf.function
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    train_step(x, y).numpy()  # trace once
+
+    def step():
+        return train_step(x, y).numpy()
+
+    return step
+
+
+# -- measurements ---------------------------------------------------------------------------------
+def step_flops(sizes, batch: int) -> int:
+    """Floating-point operations of the matrix products of one step (no dL/dX for the input)."""
+    products = [n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    return 2 * batch * (3 * sum(products) - products[0])
+
+
+def matmul_peak(dtype, n: int = 1024, repeats: int = 5) -> float:
+    """The measured rate of an (n, n) @ (n, n) matrix product, in floating-point operations per second."""
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((n, n)).astype(dtype)
+    B = rng.standard_normal((n, n)).astype(dtype)
+    C = np.empty((n, n), dtype=dtype)
+    t = best_times({"matmul": lambda: np.matmul(A, B, out=C)}, repeats=repeats)["matmul"]
+    return 2 * n**3 / t
+
+
+@dataclass
+class StepResult:
+    """Samples per second of each contender on one network, batch size and dtype."""
+
+    case: str
+    sizes: tuple
+    batch: int
+    dtype: str
+    samples_per_s: dict = field(default_factory=dict)
+    peak_fraction: float | None = None
+
+    def ratio(self, a: str = "nnbook", b: str = "numpy") -> float:
+        """Speed of ``a`` relative to ``b`` (1 = as fast, > 1 = faster)."""
+        return self.samples_per_s[a] / self.samples_per_s[b]
+
+
+def make_batch(sizes, batch: int, dtype, seed: int = 1):
+    """Inputs of shape (batch, sizes[0]), integer labels and their one-hot rows."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((batch, sizes[0])).astype(dtype)
+    labels = rng.integers(0, sizes[-1], size=batch)
+    Y = np.eye(sizes[-1], dtype=dtype)[labels]
+    return X, labels, Y
+
+
+def check_same_step(sizes=(4, 8, 6, 3), batch: int = 5) -> float:
+    """Largest weight difference after one nnbook step and one hand-written step from the same weights."""
+    net = NeuralNetwork(list(sizes), ["relu"] * (len(sizes) - 2) + ["softmax"], LEARNING_RATE, rng=0)
+    hand = HandWrittenNetwork.like(net)
+    X, labels, Y = make_batch(sizes, batch, np.float64)
+    loss_n = net.train_step(X, labels, CrossEntropyLoss())
+    loss_h = hand.step(X, Y)
+    diffs = [abs(loss_n - loss_h)]
+    diffs += [float(np.max(np.abs(layer.W - W))) for layer, W in zip(net.layers, hand.W)]
+    return max(diffs)
+
+
+def measure_step(case, sizes, batch, dtype, *, keras: bool = True, repeats: int = 7, peak=None) -> StepResult:
+    """Time one training step of nnbook, the hand-written network and (optionally) Keras."""
+    sizes = list(sizes)
+    net = NeuralNetwork(sizes, ["relu"] * (len(sizes) - 2) + ["softmax"], LEARNING_RATE, rng=0, dtype=dtype)
+    hand = HandWrittenNetwork.like(net)
+    X, labels, Y = make_batch(sizes, batch, dtype)
+    loss = CrossEntropyLoss()
+    contenders = {
+        "nnbook": lambda: net.train_step(X, labels, loss),
+        "numpy": lambda: hand.step(X, Y),
+    }
+    if keras:
+        step = keras_step(sizes, dtype, X, labels)
+        if step is not None:
+            contenders["keras"] = step
+    times = best_times(contenders, repeats=repeats)
+    result = StepResult(case, tuple(sizes), batch, np.dtype(dtype).name, {k: batch / t for k, t in times.items()})
+    if peak is not None:
+        result.peak_fraction = step_flops(sizes, batch) / times["nnbook"] / peak
+    return result
+
+
+def measure_steps(cases=CASES, dtypes=DTYPES, *, keras: bool = True, repeats: int = 7) -> list[StepResult]:
+    """:func:`measure_step` for every case and dtype, with the peak fraction for the largest case."""
+    results = []
+    for dtype in dtypes:
+        for i, (case, sizes, batch) in enumerate(cases):
+            peak = matmul_peak(dtype) if i == len(cases) - 1 else None
+            results.append(measure_step(case, sizes, batch, dtype, keras=keras, repeats=repeats, peak=peak))
+    return results
+
+
+def hand_written_epoch(hand: HandWrittenNetwork, X, Y, X_val, Y_val, batch_size, rng) -> dict:
+    """One epoch of the hand-written loop: shuffled batches, then validation loss and accuracy."""
+    n = X.shape[0]
+    order = rng.permutation(n)
+    total, correct = 0.0, 0
+    for start in range(0, n, batch_size):
+        idx = order[start : start + batch_size]
+        total += hand.step(X[idx], Y[idx]) * len(idx)
+        correct += int(np.sum(np.argmax(hand.logits, axis=1) == np.argmax(Y[idx], axis=1)))
+    a = X_val
+    for W, b in zip(hand.W[:-1], hand.b[:-1]):
+        a = np.maximum(a @ W.T + b, 0)
+    z = a @ hand.W[-1].T + hand.b[-1]
+    z = z - z.max(axis=1, keepdims=True)
+    val_loss = float(np.mean(np.log(np.exp(z).sum(axis=1)) - np.sum(Y_val * z, axis=1)))
+    val_acc = float(np.mean(np.argmax(z, axis=1) == np.argmax(Y_val, axis=1)))
+    return {"train_loss": total / n, "val_loss": val_loss, "train_acc": correct / n, "val_acc": val_acc}
+
+
+def measure_epoch(repeats: int = 7, batch_size: int = 32) -> dict:
+    """Seconds per epoch of ``train_network`` and of the hand-written loop on the spirals (2-64-32-3)."""
+    X, _, y = generate_spiral_data(200, 3, rng=0)
+    X_train, X_val, y_train, y_val = train_val_split(X, y, rng=0)
+    Y_train, Y_val = np.eye(3)[y_train], np.eye(3)[y_val]
+    net = NeuralNetwork([2, 64, 32, 3], ["relu", "relu", "softmax"], LEARNING_RATE, rng=0)
+    hand = HandWrittenNetwork.like(net)
+    loss = CrossEntropyLoss()
+    rng_n, rng_h = np.random.default_rng(0), np.random.default_rng(0)
+    times = best_times(
+        {
+            "nnbook": lambda: train_network(
+                net, X_train, y_train, X_val, y_val, loss, epochs=1, batch_size=batch_size, rng=rng_n
+            ),
+            "numpy": lambda: hand_written_epoch(hand, X_train, Y_train, X_val, Y_val, batch_size, rng_h),
+        },
+        repeats=repeats,
+    )
+    return {"n_train": len(X_train), "batch_size": batch_size, "seconds": times}
+
+
+def table(results: list[StepResult], epoch: dict | None = None) -> str:
+    """The results as a plain-text table."""
+    lines = [
+        f"{'network':<22}{'dtype':<9}{'nnbook/s':>11}{'numpy/s':>11}{'keras/s':>11}"
+        f"{'nnbook/numpy':>14}{'nnbook/keras':>14}{'of peak':>9}"
+    ]
+    for r in results:
+        s = r.samples_per_s
+        keras = f"{s['keras']:11.0f}" if "keras" in s else f"{'-':>11}"
+        vs_keras = f"{r.ratio('nnbook', 'keras'):14.2f}" if "keras" in s else f"{'-':>14}"
+        peak = f"{r.peak_fraction:9.0%}" if r.peak_fraction is not None else f"{'':>9}"
+        name = "-".join(map(str, r.sizes)) + f"/B{r.batch}"
+        lines.append(
+            f"{name:<22}{r.dtype:<9}{s['nnbook']:11.0f}{s['numpy']:11.0f}{keras}"
+            f"{r.ratio():14.2f}{vs_keras}{peak}"
+        )
+    if epoch is not None:
+        t = epoch["seconds"]
+        lines.append(
+            f"one epoch on the spirals ({epoch['n_train']} samples, B{epoch['batch_size']}): "
+            f"train_network {t['nnbook'] * 1e3:.2f} ms, hand-written loop {t['numpy'] * 1e3:.2f} ms, "
+            f"ratio {t['numpy'] / t['nnbook']:.2f}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-keras", action="store_true", help="skip the Keras contender")
+    parser.add_argument("--repeats", type=int, default=7, help="interleaved repeats (best of)")
+    args = parser.parse_args(argv)
+    print(f"same step as the hand-written one: largest difference {check_same_step():.1e}")
+    results = measure_steps(keras=not args.no_keras, repeats=args.repeats)
+    print(table(results, measure_epoch(repeats=args.repeats)))
+
+
+if __name__ == "__main__":
+    main()
