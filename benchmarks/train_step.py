@@ -19,8 +19,11 @@ update) on a ReLU network with a softmax output:
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -28,11 +31,7 @@ from nnbook import CrossEntropyLoss, NeuralNetwork, train_network
 from nnbook.datasets import generate_spiral_data, train_val_split
 
 #: (name, layer sizes, batch size) of the three networks.
-CASES = (
-    ("tiny", (2, 64, 32, 3), 32),
-    ("medium", (64, 128, 64, 10), 64),
-    ("large", (784, 1024, 1024, 10), 256),
-)
+CASES = (("tiny", (2, 64, 32, 3), 32), ("medium", (64, 128, 64, 10), 64), ("large", (784, 1024, 1024, 10), 256))
 DTYPES = (np.float64, np.float32)
 LEARNING_RATE = 0.01
 
@@ -207,17 +206,35 @@ def check_same_step(sizes=(4, 8, 6, 3), batch: int = 5) -> float:
     return max(diffs)
 
 
-def measure_step(case, sizes, batch, dtype, *, keras: bool = True, repeats: int = 7, peak=None) -> StepResult:
-    """Time one training step of nnbook, the hand-written network and (optionally) Keras."""
+def load_other_nnbook(path) -> object:
+    """Import another copy of the nnbook package (a directory) as ``nnbook_other``, e.g. an older version."""
+    spec = importlib.util.spec_from_file_location(
+        "nnbook_other", Path(path) / "__init__.py", submodule_search_locations=[str(path)]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["nnbook_other"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def measure_step(
+    case, sizes, batch, dtype, *, keras: bool = True, repeats: int = 7, peak=None, other=None
+) -> StepResult:
+    """Time one training step of nnbook, the hand-written network and (optionally) Keras.
+
+    ``other``: another copy of nnbook (see :func:`load_other_nnbook`), timed as ``other``.
+    """
     sizes = list(sizes)
-    net = NeuralNetwork(sizes, ["relu"] * (len(sizes) - 2) + ["softmax"], LEARNING_RATE, rng=0, dtype=dtype)
+    acts = ["relu"] * (len(sizes) - 2) + ["softmax"]
+    net = NeuralNetwork(sizes, acts, LEARNING_RATE, rng=0, dtype=dtype)
     hand = HandWrittenNetwork.like(net)
     X, labels, Y = make_batch(sizes, batch, dtype)
     loss = CrossEntropyLoss()
-    contenders = {
-        "nnbook": lambda: net.train_step(X, labels, loss),
-        "numpy": lambda: hand.step(X, Y),
-    }
+    contenders = {"nnbook": lambda: net.train_step(X, labels, loss), "numpy": lambda: hand.step(X, Y)}
+    if other is not None:
+        other_net = other.NeuralNetwork(sizes, acts, LEARNING_RATE, rng=0, dtype=dtype)
+        other_loss = other.CrossEntropyLoss()
+        contenders["other"] = lambda: other_net.train_step(X, labels, other_loss)
     if keras:
         step = keras_step(sizes, dtype, X, labels)
         if step is not None:
@@ -229,13 +246,15 @@ def measure_step(case, sizes, batch, dtype, *, keras: bool = True, repeats: int 
     return result
 
 
-def measure_steps(cases=CASES, dtypes=DTYPES, *, keras: bool = True, repeats: int = 7) -> list[StepResult]:
+def measure_steps(cases=CASES, dtypes=DTYPES, *, keras: bool = True, repeats: int = 7, other=None) -> list[StepResult]:
     """:func:`measure_step` for every case and dtype, with the peak fraction for the largest case."""
     results = []
     for dtype in dtypes:
         for i, (case, sizes, batch) in enumerate(cases):
             peak = matmul_peak(dtype) if i == len(cases) - 1 else None
-            results.append(measure_step(case, sizes, batch, dtype, keras=keras, repeats=repeats, peak=peak))
+            results.append(
+                measure_step(case, sizes, batch, dtype, keras=keras, repeats=repeats, peak=peak, other=other)
+            )
     return results
 
 
@@ -258,7 +277,7 @@ def hand_written_epoch(hand: HandWrittenNetwork, X, Y, X_val, Y_val, batch_size,
     return {"train_loss": total / n, "val_loss": val_loss, "train_acc": correct / n, "val_acc": val_acc}
 
 
-def measure_epoch(repeats: int = 7, batch_size: int = 32) -> dict:
+def measure_epoch(repeats: int = 7, batch_size: int = 32, other=None) -> dict:
     """Seconds per epoch of ``train_network`` and of the hand-written loop on the spirals (2-64-32-3)."""
     X, _, y = generate_spiral_data(200, 3, rng=0)
     X_train, X_val, y_train, y_val = train_val_split(X, y, rng=0)
@@ -267,23 +286,28 @@ def measure_epoch(repeats: int = 7, batch_size: int = 32) -> dict:
     hand = HandWrittenNetwork.like(net)
     loss = CrossEntropyLoss()
     rng_n, rng_h = np.random.default_rng(0), np.random.default_rng(0)
-    times = best_times(
-        {
-            "nnbook": lambda: train_network(
-                net, X_train, y_train, X_val, y_val, loss, epochs=1, batch_size=batch_size, rng=rng_n
-            ),
-            "numpy": lambda: hand_written_epoch(hand, X_train, Y_train, X_val, Y_val, batch_size, rng_h),
-        },
-        repeats=repeats,
-    )
+    contenders = {
+        "nnbook": lambda: train_network(
+            net, X_train, y_train, X_val, y_val, loss, epochs=1, batch_size=batch_size, rng=rng_n
+        ),
+        "numpy": lambda: hand_written_epoch(hand, X_train, Y_train, X_val, Y_val, batch_size, rng_h),
+    }
+    if other is not None:
+        other_net = other.NeuralNetwork([2, 64, 32, 3], ["relu", "relu", "softmax"], LEARNING_RATE, rng=0)
+        other_loss, rng_o = other.CrossEntropyLoss(), np.random.default_rng(0)
+        contenders["other"] = lambda: other.train_network(
+            other_net, X_train, y_train, X_val, y_val, other_loss, epochs=1, batch_size=batch_size, rng=rng_o
+        )
+    times = best_times(contenders, repeats=repeats)
     return {"n_train": len(X_train), "batch_size": batch_size, "seconds": times}
 
 
 def table(results: list[StepResult], epoch: dict | None = None) -> str:
-    """The results as a plain-text table."""
+    """The results as a plain-text table (samples per second and ratios)."""
+    has_other = any("other" in r.samples_per_s for r in results)
     lines = [
         f"{'network':<22}{'dtype':<9}{'nnbook/s':>11}{'numpy/s':>11}{'keras/s':>11}"
-        f"{'nnbook/numpy':>14}{'nnbook/keras':>14}{'of peak':>9}"
+        f"{'nnbook/numpy':>14}{'nnbook/keras':>14}{'of peak':>9}" + (f"{'other/numpy':>13}" if has_other else "")
     ]
     for r in results:
         s = r.samples_per_s
@@ -293,7 +317,7 @@ def table(results: list[StepResult], epoch: dict | None = None) -> str:
         name = "-".join(map(str, r.sizes)) + f"/B{r.batch}"
         lines.append(
             f"{name:<22}{r.dtype:<9}{s['nnbook']:11.0f}{s['numpy']:11.0f}{keras}"
-            f"{r.ratio():14.2f}{vs_keras}{peak}"
+            f"{r.ratio():14.2f}{vs_keras}{peak}" + (f"{r.ratio('other', 'numpy'):13.2f}" if has_other else "")
         )
     if epoch is not None:
         t = epoch["seconds"]
@@ -301,6 +325,7 @@ def table(results: list[StepResult], epoch: dict | None = None) -> str:
             f"one epoch on the spirals ({epoch['n_train']} samples, B{epoch['batch_size']}): "
             f"train_network {t['nnbook'] * 1e3:.2f} ms, hand-written loop {t['numpy'] * 1e3:.2f} ms, "
             f"ratio {t['numpy'] / t['nnbook']:.2f}"
+            + (f" (other: {t['other'] * 1e3:.2f} ms, ratio {t['numpy'] / t['other']:.2f})" if "other" in t else "")
         )
     return "\n".join(lines)
 
@@ -309,10 +334,12 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-keras", action="store_true", help="skip the Keras contender")
     parser.add_argument("--repeats", type=int, default=7, help="interleaved repeats (best of)")
+    parser.add_argument("--other", metavar="DIR", help="another copy of the nnbook package to time alongside")
     args = parser.parse_args(argv)
+    other = load_other_nnbook(args.other) if args.other else None
     print(f"same step as the hand-written one: largest difference {check_same_step():.1e}")
-    results = measure_steps(keras=not args.no_keras, repeats=args.repeats)
-    print(table(results, measure_epoch(repeats=args.repeats)))
+    results = measure_steps(keras=not args.no_keras, repeats=args.repeats, other=other)
+    print(table(results, measure_epoch(repeats=args.repeats, other=other)))
 
 
 if __name__ == "__main__":

@@ -40,10 +40,7 @@ def as_rng(rng) -> np.random.Generator:
         return rng
     if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
-    raise TypeError(
-        "rng must be a numpy.random.Generator, an int seed or None, "
-        f"got {type(rng).__name__}"
-    )
+    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
 
 
 def as_matrix(x, name: str, *, n_columns: int | None = None, dtype=None) -> np.ndarray:
@@ -71,9 +68,7 @@ def as_matrix(x, name: str, *, n_columns: int | None = None, dtype=None) -> np.n
         hint = ""
         if arr.ndim == 1:
             hint = " (a single sample x of shape (d,) is passed as x.reshape(1, -1))"
-        raise ValueError(
-            f"{name} must be a 2-D array of shape {expected}, got shape {arr.shape}{hint}"
-        )
+        raise ValueError(f"{name} must be a 2-D array of shape {expected}, got shape {arr.shape}{hint}")
     if n_columns is not None and arr.shape[1] != n_columns:
         raise ValueError(
             f"{name} must have shape {expected}, got shape {arr.shape}: "
@@ -149,9 +144,7 @@ def check_activations(activations, sizes: list[int]) -> list:
     if activations is None:
         activations = ["relu"] * (n_layers - 1) + ["linear"]
     elif isinstance(activations, (str, bytes)) or not hasattr(activations, "__len__"):
-        raise TypeError(
-            f"activations must be a list with one activation per layer, got {type(activations).__name__}"
-        )
+        raise TypeError(f"activations must be a list with one activation per layer, got {type(activations).__name__}")
     if len(activations) != n_layers:
         raise ValueError(
             f"activations must have one entry per layer: {n_layers} layer(s) for "

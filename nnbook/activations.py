@@ -98,9 +98,7 @@ class Activation:
         """Return the cached array ``attr``, checking ``grad_output`` matches it."""
         cached = getattr(self, attr, None)
         if cached is None:
-            raise RuntimeError(
-                f"{type(self).__name__}.backward called before forward: nothing is cached"
-            )
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward: nothing is cached")
         grad_output = np.asarray(grad_output)
         if grad_output.shape != cached.shape:
             raise ValueError(
@@ -308,9 +306,7 @@ def get_activation(name_or_instance) -> Activation:
     if isinstance(name_or_instance, str):
         key = name_or_instance.strip().lower()
         if key not in ACTIVATIONS:
-            raise ValueError(
-                f"unknown activation {name_or_instance!r}; choose one of {', '.join(ACTIVATIONS)}"
-            )
+            raise ValueError(f"unknown activation {name_or_instance!r}; choose one of {', '.join(ACTIVATIONS)}")
         return ACTIVATIONS[key]()
     raise TypeError(
         "activation must be a name (one of "

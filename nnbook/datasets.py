@@ -133,9 +133,7 @@ def train_val_split(X, y, val_fraction: float = 0.2, *, rng=None, stratify: bool
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim == 0 or y.ndim == 0 or X.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"X and y must have the same number of samples, got shapes {X.shape} and {y.shape}"
-        )
+        raise ValueError(f"X and y must have the same number of samples, got shapes {X.shape} and {y.shape}")
     val_fraction = check_fraction(val_fraction, "val_fraction", low_inclusive=False)
     n = X.shape[0]
     rng = as_rng(rng)
@@ -223,9 +221,7 @@ def _split_and_scale(X, y, feature_names, target_names, val_fraction, test_fract
         )
     rng = as_rng(rng)
     X_rest, X_test, y_rest, y_test = train_val_split(X, y, test_fraction, rng=rng)
-    X_train, X_val, y_train, y_val = train_val_split(
-        X_rest, y_rest, val_fraction / (1 - test_fraction), rng=rng
-    )
+    X_train, X_val, y_train, y_val = train_val_split(X_rest, y_rest, val_fraction / (1 - test_fraction), rng=rng)
     X_train, X_val, X_test, (mean, scale) = standardize(X_train, X_val, X_test)
     return DataSplit(
         X_train, X_val, X_test, y_train, y_val, y_test, list(feature_names), list(target_names), mean, scale
@@ -259,6 +255,11 @@ def load_digits(*, val_fraction: float = 0.2, test_fraction: float = 0.2, rng=No
 
     data = skd.load_digits()
     return _split_and_scale(
-        data.data, data.target, data.feature_names, [str(t) for t in data.target_names],
-        val_fraction, test_fraction, rng,
+        data.data,
+        data.target,
+        data.feature_names,
+        [str(t) for t in data.target_names],
+        val_fraction,
+        test_fraction,
+        rng,
     )

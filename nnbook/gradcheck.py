@@ -21,13 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = [
-    "rel_error",
-    "finite_difference_gradient",
-    "numerical_gradient",
-    "GradientCheckResult",
-    "check_gradients",
-]
+__all__ = ["rel_error", "finite_difference_gradient", "numerical_gradient", "GradientCheckResult", "check_gradients"]
 
 
 def rel_error(a, b, eps: float = 1e-12) -> float:
@@ -159,9 +153,7 @@ class GradientCheckResult:
         return "\n".join(lines)
 
 
-def check_gradients(
-    network, X, y, loss_fn, epsilon: float = 1e-5, tolerance: float = 1e-7
-) -> GradientCheckResult:
+def check_gradients(network, X, y, loss_fn, epsilon: float = 1e-5, tolerance: float = 1e-7) -> GradientCheckResult:
     """Compare backpropagation with central differences for every parameter.
 
     Parameters
@@ -196,8 +188,7 @@ def check_gradients(
     for name, p in network.parameters():
         if p.dtype != np.float64:
             raise TypeError(
-                f"gradient checks need float64 parameters, {name} is {p.dtype}: "
-                "build the network with dtype=np.float64"
+                f"gradient checks need float64 parameters, {name} is {p.dtype}: build the network with dtype=np.float64"
             )
     network.compute_gradients(X, y, loss_fn)
     analytic = {name: g.copy() for name, g in network.gradients()}

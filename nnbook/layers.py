@@ -49,8 +49,9 @@ def initial_weights(
 def gradient_descent(param: np.ndarray, grad: np.ndarray, learning_rate: float) -> None:
     r"""The gradient-descent rule :math:`\theta \leftarrow \theta - \eta g`, in place.
 
-    The one implementation of the rule: :meth:`Layer.update`, :meth:`nnbook.network.NeuralNetwork.update` and
-    :class:`nnbook.optimizers.SGD` without momentum all call it. Written as Keras writes it (``grad * learning_rate``, then subtracted).
+    The one implementation of the rule: :meth:`Layer.update`,
+    :meth:`nnbook.network.NeuralNetwork.update` and :class:`nnbook.optimizers.SGD` without
+    momentum all call it. Written as Keras writes it (``grad * learning_rate``, then subtracted).
 
     Parameters
     ----------

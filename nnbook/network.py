@@ -15,14 +15,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ._checks import (
-    as_matrix,
-    as_rng,
-    check_activations,
-    check_dtype,
-    check_layer_sizes,
-    check_positive_float,
-)
+from ._checks import as_matrix, as_rng, check_activations, check_dtype, check_layer_sizes, check_positive_float
 from .activations import Sigmoid, Softmax
 from .layers import Dense, gradient_descent
 from .losses import Loss
@@ -85,8 +78,7 @@ class NeuralNetwork:
         self.dtype = check_dtype(dtype)
         rng = as_rng(rng)
         self.layers = [
-            Dense(sizes[i], sizes[i + 1], acts[i], init=init, rng=rng, dtype=self.dtype)
-            for i in range(len(sizes) - 1)
+            Dense(sizes[i], sizes[i + 1], acts[i], init=init, rng=rng, dtype=self.dtype) for i in range(len(sizes) - 1)
         ]
         self.output = None  # the output of the last forward pass
         self._check_inputs = True  # False only inside trusted_inputs()
@@ -118,9 +110,7 @@ class NeuralNetwork:
         """A table of the layers, their shapes and parameter counts."""
         rows = [f"{'layer':<8}{'shape of W':<14}{'activation':<12}{'params':>8}"]
         for i, layer in enumerate(self.layers):
-            rows.append(
-                f"{'layer' + str(i):<8}{str(layer.W.shape):<14}{layer.activation.name:<12}{layer.n_params:>8}"
-            )
+            rows.append(f"{'layer' + str(i):<8}{str(layer.W.shape):<14}{layer.activation.name:<12}{layer.n_params:>8}")
         rows.append(f"{'total':<34}{self.n_params:>8}")
         return "\n".join(rows)
 
@@ -344,13 +334,7 @@ class NeuralNetwork:
                     raise RuntimeError("no gradients yet: call compute_gradients (or backward) first")
                 gradient_descent(param, layer.grads[key], lr)
 
-    def train_step(
-        self,
-        X: np.ndarray,
-        y: np.ndarray,
-        loss_fn: Loss,
-        optimizer=None,
-    ) -> float:
+    def train_step(self, X: np.ndarray, y: np.ndarray, loss_fn: Loss, optimizer=None) -> float:
         """One step: :meth:`compute_gradients`, then an update; returns the loss before the step.
 
         With ``optimizer=None`` the update is plain gradient descent with
@@ -410,9 +394,7 @@ class NeuralNetwork:
         """
         last = self.layers[-1].activation
         if not isinstance(last, (Softmax, Sigmoid)):
-            raise ValueError(
-                f"predict_proba needs a softmax or sigmoid output layer, this network ends in {last.name}"
-            )
+            raise ValueError(f"predict_proba needs a softmax or sigmoid output layer, this network ends in {last.name}")
         p = self.forward(X)
         if p.shape[1] == 1:
             return np.hstack([1 - p, p])

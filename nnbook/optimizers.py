@@ -151,11 +151,7 @@ class Adam(Optimizer):
     """
 
     def __init__(
-        self,
-        learning_rate: float = 1e-3,
-        beta_1: float = 0.9,
-        beta_2: float = 0.999,
-        epsilon: float = 1e-7,
+        self, learning_rate: float = 1e-3, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7
     ) -> None:
         super().__init__(learning_rate)
         self.beta_1 = check_fraction(beta_1, "beta_1", low_inclusive=False)

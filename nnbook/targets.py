@@ -57,9 +57,7 @@ def class_labels(y, name: str = "y", *, n_classes: int | None = None) -> np.ndar
             raise ValueError(f"{name} has {arr.shape[1]} columns, expected {n_classes} (one per class)")
         return np.argmax(arr, axis=1)
     if arr.ndim != 1:
-        raise ValueError(
-            f"{name} must be labels of shape (N,) or one-hot rows of shape (N, K), got shape {arr.shape}"
-        )
+        raise ValueError(f"{name} must be labels of shape (N,) or one-hot rows of shape (N, K), got shape {arr.shape}")
     if arr.dtype.kind not in "biu":  # not already integers
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{name} contains NaN or infinite values; expected integer class labels")
@@ -156,8 +154,7 @@ def targets(y_true, n_rows: int, n_outputs: int, dtype=np.float64) -> np.ndarray
             arr = arr[:, None]
         if arr.shape[1:] != (1,):
             raise ValueError(
-                f"binary cross-entropy (one output) needs y_true of shape ({n_rows},) or "
-                f"({n_rows}, 1), got {arr.shape}"
+                f"binary cross-entropy (one output) needs y_true of shape ({n_rows},) or ({n_rows}, 1), got {arr.shape}"
             )
         arr = arr.astype(dtype)
         if not np.all((arr >= 0) & (arr <= 1)):  # also False for NaN

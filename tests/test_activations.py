@@ -220,8 +220,15 @@ def test_sigmoid_derivative_at_zero_is_one_quarter():
 
 @pytest.mark.parametrize(
     "name, cls",
-    [("relu", ReLU), ("ReLU", ReLU), ("RELU", ReLU), (" sigmoid ", Sigmoid), ("Tanh", Tanh),
-     ("SOFTMAX", Softmax), ("linear", Linear)],
+    [
+        ("relu", ReLU),
+        ("ReLU", ReLU),
+        ("RELU", ReLU),
+        (" sigmoid ", Sigmoid),
+        ("Tanh", Tanh),
+        ("SOFTMAX", Softmax),
+        ("linear", Linear),
+    ],
 )
 def test_get_activation_by_name_case_insensitive(name, cls):
     act = get_activation(name)
@@ -271,7 +278,9 @@ def test_backward_before_forward_raises(cls):
 def test_backward_shape_mismatch_raises(cls):
     act = cls()
     act.forward(np.ones((2, 3)))
-    with pytest.raises(ValueError, match=r"grad_output must have the shape of the forward output \(2, 3\), got \(3, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"grad_output must have the shape of the forward output \(2, 3\), got \(3, 2\)"
+    ):
         act.backward(np.ones((3, 2)))
 
 

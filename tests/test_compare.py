@@ -69,7 +69,9 @@ OPTIMIZERS = {
 @pytest.mark.parametrize("case", ["softmax-ce", "linear-mse"])
 def test_trajectories_agree_for_200_steps(case, opt):
     X, y = data(case, np.random.default_rng(3))
-    result = compare_trajectories(network(case), X, y, CASES[case][1], OPTIMIZERS[opt](), steps=200, batch_size=16, rng=4)
+    result = compare_trajectories(
+        network(case), X, y, CASES[case][1], OPTIMIZERS[opt](), steps=200, batch_size=16, rng=4
+    )
     assert len(result.loss_nnbook) == 200
     assert result.loss_nnbook[-1] < result.loss_nnbook[0]  # it really trained
     assert result.max_diff < PARITY
@@ -105,7 +107,9 @@ class WrongMomentum(SGD):
 def test_a_wrong_update_rule_is_detected(wrong):
     """Keras gets the rule of the parent class (Adam, SGD); the subclass's rule differs."""
     X, y = data("softmax-ce", np.random.default_rng(5))
-    result = compare_trajectories(network("softmax-ce"), X, y, CrossEntropyLoss(), wrong, steps=50, batch_size=16, rng=6)
+    result = compare_trajectories(
+        network("softmax-ce"), X, y, CrossEntropyLoss(), wrong, steps=50, batch_size=16, rng=6
+    )
     assert result.max_diff > PARITY
 
 

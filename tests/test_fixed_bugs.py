@@ -5,8 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
-from nnbook import training
-from nnbook import Adam, CrossEntropyLoss, Dense, MSELoss, NeuralNetwork, TrainingDiverged, train_network
+from nnbook import Adam, CrossEntropyLoss, Dense, MSELoss, NeuralNetwork, TrainingDiverged, train_network, training
 
 
 def test_patience_with_a_non_finite_first_validation_loss_raises_training_diverged():

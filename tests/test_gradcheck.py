@@ -15,12 +15,7 @@ from nnbook import (
     finite_difference_gradient,
     rel_error,
 )
-from nnbook.pitfalls import (
-    DoubleMeanDense,
-    MSELossOverN,
-    SeedCrossEntropyLoss,
-    ravel_finite_difference_gradient,
-)
+from nnbook.pitfalls import DoubleMeanDense, MSELossOverN, SeedCrossEntropyLoss, ravel_finite_difference_gradient
 
 TOL = 1e-7
 ACTIVATIONS = ["relu", "sigmoid", "tanh", "softmax", "linear"]
@@ -115,7 +110,7 @@ def test_single_dense_layer_against_finite_differences():
         layer.params["b"][:] = rng.normal(size=4)
         A, G = rng.normal(size=(5, 3)), rng.normal(size=(5, 4))
 
-        def f():
+        def f(layer=layer, A=A, G=G):
             return float(np.sum(G * layer.forward(A)))
 
         f()
@@ -168,7 +163,7 @@ def test_finite_differences_write_through_any_layout():
     x_t = np.arange(6.0).reshape(3, 2).T  # a non-contiguous view
     for arr in (x, x_t):
         before = arr.copy()
-        g = finite_difference_gradient(lambda: float(np.sum(arr**3)), arr)
+        g = finite_difference_gradient(lambda arr=arr: float(np.sum(arr**3)), arr)
         assert rel_error(g, 3 * before**2) < 1e-9
         np.testing.assert_array_equal(arr, before)  # restored exactly
 

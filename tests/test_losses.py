@@ -176,9 +176,7 @@ def test_binary_from_logits_equals_probability_form(rng):
     z = rng.normal(size=(6, 1)) * 2
     y = np.array([0, 1, 1, 0, 1, 0])
     p = 1 / (1 + np.exp(-z))
-    assert CrossEntropyLoss().forward_from_logits(z, y) == pytest.approx(
-        CrossEntropyLoss().forward(p, y), rel=1e-13
-    )
+    assert CrossEntropyLoss().forward_from_logits(z, y) == pytest.approx(CrossEntropyLoss().forward(p, y), rel=1e-13)
 
 
 @pytest.mark.parametrize(
@@ -202,8 +200,10 @@ def test_from_logits_exact_at_large_logits(logits, label, expected):
     assert loss == pytest.approx(expected, rel=1e-15, abs=1e-300)
 
 
-@pytest.mark.parametrize("z, y, expected", [(1000.0, 0, 1000.0), (-1000.0, 1, 1000.0), (1000.0, 1, 0.0),
-                                            (10.0, 0, math.log1p(math.exp(10.0)))])
+@pytest.mark.parametrize(
+    "z, y, expected",
+    [(1000.0, 0, 1000.0), (-1000.0, 1, 1000.0), (1000.0, 1, 0.0), (10.0, 0, math.log1p(math.exp(10.0)))],
+)
 def test_binary_from_logits_exact_at_large_logits(z, y, expected):
     with np.errstate(all="raise"):
         loss = CrossEntropyLoss().forward_from_logits(np.array([[z]]), np.array([y]))

@@ -23,8 +23,7 @@ def xor_run(seed, epochs=150):
     X_tr, X_val, y_tr, y_val = train_val_split(X, Y, 0.25, rng=rng)
     net = NeuralNetwork([2, 16, 2], ["relu", "softmax"], rng=rng)
     history = train_network(
-        net, X_tr, y_tr, X_val, y_val, CrossEntropyLoss(), epochs=epochs, batch_size=32,
-        optimizer=Adam(0.01), rng=rng,
+        net, X_tr, y_tr, X_val, y_val, CrossEntropyLoss(), epochs=epochs, batch_size=32, optimizer=Adam(0.01), rng=rng
     )
     return net, history
 
@@ -44,8 +43,7 @@ def test_three_class_spiral_is_learned(seed):
     assert set(np.unique(y_val)) == {0, 1, 2}  # the split is stratified, not sliced
     net = NeuralNetwork([2, 64, 32, 3], ["relu", "relu", "softmax"], rng=rng)
     history = train_network(
-        net, X_tr, y_tr, X_val, y_val, CrossEntropyLoss(), epochs=300, batch_size=32,
-        optimizer=Adam(0.01), rng=rng,
+        net, X_tr, y_tr, X_val, y_val, CrossEntropyLoss(), epochs=300, batch_size=32, optimizer=Adam(0.01), rng=rng
     )
     assert history["val_acc"][-1] >= 0.9
 
@@ -137,8 +135,17 @@ def test_early_stopping_restores_the_best_weights():
     X_tr, X_val, y_tr, y_val = train_val_split(X, y, 0.5, rng=rng)
     net = NeuralNetwork([2, 128, 128, 2], ["relu", "relu", "softmax"], rng=rng)
     history = train_network(
-        net, X_tr, y_tr, X_val, y_val, CrossEntropyLoss(), epochs=500, batch_size=8,
-        optimizer=Adam(0.01), rng=rng, patience=10,
+        net,
+        X_tr,
+        y_tr,
+        X_val,
+        y_val,
+        CrossEntropyLoss(),
+        epochs=500,
+        batch_size=8,
+        optimizer=Adam(0.01),
+        rng=rng,
+        patience=10,
     )
     n_run = len(history["val_loss"])
     best = history["best_epoch"]
