@@ -302,6 +302,59 @@ def measure_epoch(repeats: int = 7, batch_size: int = 32, other=None) -> dict:
     return {"n_train": len(X_train), "batch_size": batch_size, "seconds": times}
 
 
+def per_sample_vs_batched(sizes=(64, 128, 64, 10), batch: int = 64, repeats: int = 5) -> dict:
+    """Seconds for the batch gradient: one batched ``compute_gradients`` against a loop over samples.
+
+    Both give the same gradient (checked); the loop averages ``batch`` single-sample gradients.
+    """
+    sizes = list(sizes)
+    net = NeuralNetwork(sizes, ["relu"] * (len(sizes) - 2) + ["softmax"], rng=0)
+    X, labels, _ = make_batch(sizes, batch, np.float64)
+    loss = CrossEntropyLoss()
+
+    def looped():
+        total = [np.zeros_like(p) for _, p in net.parameters()]
+        for i in range(batch):
+            net.compute_gradients(X[i : i + 1], labels[i : i + 1], loss)
+            for acc, (_, g) in zip(total, net.gradients()):
+                acc += g
+        return [acc / batch for acc in total]
+
+    per_sample = looped()
+    net.compute_gradients(X, labels, loss)
+    for g_loop, (_, g_batch) in zip(per_sample, net.gradients()):
+        np.testing.assert_allclose(g_loop, g_batch, rtol=1e-10, atol=1e-14)
+    return best_times({"batched": lambda: net.compute_gradients(X, labels, loss), "loop": looped}, repeats=repeats)
+
+
+def softmax_backward_times(n_classes: int = 10, batch: int = 256, repeats: int = 5) -> dict:
+    """Seconds for dL/dZ of a softmax output: the source's per-sample Jacobian loop, the vectorised
+    vector-Jacobian product, and the fused (P - Y)/N; all three agree (checked)."""
+    from nnbook import Softmax
+    from nnbook.pitfalls import LoopSoftmax
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(batch, n_classes))
+    labels = rng.integers(0, n_classes, size=batch)
+    ce = CrossEntropyLoss()
+    ce.forward_from_logits(z, labels)
+    fused = ce.backward_from_logits()  # (P - Y)/N
+    grad_p = -np.eye(n_classes)[labels] / (batch * ce.probs)  # dL/dP = -Y / (N P)
+    fast, slow = Softmax(), LoopSoftmax()
+    fast.forward(z)
+    slow.forward(z)
+    np.testing.assert_allclose(fast.backward(grad_p), fused, atol=1e-12)
+    np.testing.assert_allclose(slow.backward(grad_p), fused, atol=1e-12)
+    return best_times(
+        {
+            "loop": lambda: slow.backward(grad_p),
+            "vectorised": lambda: fast.backward(grad_p),
+            "fused": ce.backward_from_logits,
+        },
+        repeats=repeats,
+    )
+
+
 def table(results: list[StepResult], epoch: dict | None = None) -> str:
     """The results as a plain-text table (samples per second and ratios)."""
     has_other = any("other" in r.samples_per_s for r in results)
@@ -340,6 +393,14 @@ def main(argv=None) -> None:
     print(f"same step as the hand-written one: largest difference {check_same_step():.1e}")
     results = measure_steps(keras=not args.no_keras, repeats=args.repeats, other=other)
     print(table(results, measure_epoch(repeats=args.repeats, other=other)))
+    t = per_sample_vs_batched(repeats=args.repeats)
+    print(f"per-sample loop / batched compute_gradients (64-128-64-10, N=64): {t['loop'] / t['batched']:.1f}x")
+    for k in (10, 100):
+        t = softmax_backward_times(k, repeats=args.repeats)
+        print(
+            f"softmax backward, N=256, K={k}: Jacobian loop / vectorised {t['loop'] / t['vectorised']:.0f}x, "
+            f"vectorised / fused {t['vectorised'] / t['fused']:.1f}x"
+        )
 
 
 if __name__ == "__main__":
