@@ -34,6 +34,16 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     For :math:`z \ge 0` it evaluates :math:`1/(1 + e^{-z})`, for :math:`z < 0` the
     equal form :math:`e^{z}/(1 + e^{z})`, so ``exp`` never overflows.
 
+    Parameters
+    ----------
+    z : array_like
+        Any shape; integers are computed as float64.
+
+    Returns
+    -------
+    ndarray
+        :math:`\sigma(z)`, same shape, in [0, 1].
+
     Examples
     --------
     >>> import numpy as np
@@ -54,6 +64,16 @@ def softmax(z: np.ndarray) -> np.ndarray:
     The row maximum is subtracted first. This is exact, not an approximation:
     softmax is invariant to adding a constant to every logit of a row, and after
     the shift every exponent is :math:`\le 0`, so nothing overflows.
+
+    Parameters
+    ----------
+    z : array_like, shape (N, K)
+        Logits, one row per sample.
+
+    Returns
+    -------
+    ndarray, shape (N, K)
+        Rows of probabilities summing to 1.
 
     Examples
     --------
@@ -81,11 +101,33 @@ class Activation:
     name = "activation"
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        """Apply the activation to ``z`` of shape (batch_size, n_units)."""
+        """Apply the activation to ``z`` of shape (batch_size, n_units).
+
+        Parameters
+        ----------
+        z : ndarray, shape (batch_size, n_units)
+            The pre-activation :math:`Z`.
+
+        Returns
+        -------
+        ndarray, shape (batch_size, n_units)
+            The activation :math:`A`.
+        """
         raise NotImplementedError
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """Return dL/dz given dL/da of shape (batch_size, n_units)."""
+        r"""Return dL/dz given dL/da of shape (batch_size, n_units).
+
+        Parameters
+        ----------
+        grad_output : ndarray, shape (batch_size, n_units)
+            :math:`\partial L/\partial A` for the last :meth:`forward`.
+
+        Returns
+        -------
+        ndarray, shape (batch_size, n_units)
+            :math:`\partial L/\partial Z`.
+        """
         raise NotImplementedError
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
@@ -285,6 +327,11 @@ def get_activation(name_or_instance) -> Activation:
         For an unknown name, listing the known ones.
     TypeError
         For anything that is not a name, class or instance of :class:`Activation`.
+
+    Returns
+    -------
+    Activation
+        A new instance for a name or class; the instance itself otherwise.
 
     Examples
     --------

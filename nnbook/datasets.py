@@ -33,6 +33,20 @@ __all__ = [
 def one_hot(labels, n_classes: int | None = None, *, dtype=np.float64) -> np.ndarray:
     """Encode integer labels of shape (N,) as one-hot rows of shape (N, n_classes).
 
+    Parameters
+    ----------
+    labels : array_like, shape (N,)
+        Integer class labels.
+    n_classes : int, optional
+        By default the largest label plus one.
+    dtype : numpy dtype
+        Of the result.
+
+    Returns
+    -------
+    ndarray, shape (N, n_classes)
+        One-hot rows.
+
     Examples
     --------
     >>> one_hot([0, 2, 1]).tolist()
@@ -56,6 +70,13 @@ def generate_xor_data(n_samples: int = 200, *, rng=None):
     X : ndarray, shape (n_samples, 2)
     y_onehot : ndarray, shape (n_samples, 2)
     y : ndarray of int, shape (n_samples,)
+
+    Parameters
+    ----------
+    n_samples : int
+        The number of points.
+    rng : numpy.random.Generator, int or None
+        The source of the points (``None``: seeded with 0).
 
     Examples
     --------
@@ -84,6 +105,17 @@ def generate_spiral_data(n_samples: int = 100, n_classes: int = 3, *, noise: flo
     y_onehot : ndarray, shape (n_samples * n_classes, n_classes)
     y : ndarray of int, shape (n_samples * n_classes,)
         Sorted by class: split with :func:`train_val_split`, never by slicing.
+
+    Parameters
+    ----------
+    n_samples : int
+        Points per class.
+    n_classes : int
+        The number of spiral arms.
+    noise : float
+        Standard deviation of the angle's noise, >= 0.
+    rng : numpy.random.Generator, int or None
+        The source of the noise (``None``: seeded with 0).
     """
     n_samples = check_positive_int(n_samples, "n_samples")
     n_classes = check_positive_int(n_classes, "n_classes")
@@ -170,6 +202,13 @@ def standardize(X_train, *others):
         The scaled ``X_train``, then each array of ``others`` scaled with the
         same mean and scale, then ``(mean, scale)``.
 
+    Parameters
+    ----------
+    X_train : array_like, shape (N, d)
+        The data whose statistics are used.
+    *others : array_like, shape (M, d)
+        Further data sets (validation, test), scaled like ``X_train``.
+
     Examples
     --------
     >>> Xtr, Xte, (mean, scale) = standardize(np.array([[0.0], [2.0]]), np.array([[4.0]]))
@@ -191,6 +230,17 @@ class DataSplit:
     """A train/validation/test split, standardised with the training statistics.
 
     Labels are integer classes, shape (N,).
+
+    Parameters
+    ----------
+    X_train, X_val, X_test : ndarray
+        The standardised features of each part.
+    y_train, y_val, y_test : ndarray of int
+        The labels of each part.
+    feature_names, target_names : list of str
+        The names of the features and of the classes.
+    mean, scale : ndarray
+        The training statistics used to standardise.
     """
 
     X_train: np.ndarray
@@ -206,10 +256,12 @@ class DataSplit:
 
     @property
     def n_features(self) -> int:
+        """The number of features (columns of ``X_train``)."""
         return self.X_train.shape[1]
 
     @property
     def n_classes(self) -> int:
+        """The number of classes (``len(target_names)``)."""
         return len(self.target_names)
 
 
@@ -235,6 +287,18 @@ def load_breast_cancer(*, val_fraction: float = 0.2, test_fraction: float = 0.2,
     features of cell nuclei measured on digitised fine-needle aspirate images;
     label 0 = malignant, 1 = benign. Split stratified into train, validation and
     test sets and standardised with the training set's statistics only.
+
+    Parameters
+    ----------
+    val_fraction, test_fraction : float
+        The fractions of the 569 biopsies held out for validation and for testing.
+    rng : numpy.random.Generator, int or None
+        Drives the split (``None``: seeded with 0).
+
+    Returns
+    -------
+    DataSplit
+        The split, standardised with the training statistics.
     """
     from sklearn import datasets as skd
 
@@ -250,6 +314,18 @@ def load_digits(*, val_fraction: float = 0.2, test_fraction: float = 0.2, rng=No
     Shipped with scikit-learn (``sklearn.datasets.load_digits``). Split
     stratified into train, validation and test sets and standardised with the
     training set's statistics only (the pixels' original range is 0-16).
+
+    Parameters
+    ----------
+    val_fraction, test_fraction : float
+        The fractions of the 1797 images held out for validation and for testing.
+    rng : numpy.random.Generator, int or None
+        Drives the split (``None``: seeded with 0).
+
+    Returns
+    -------
+    DataSplit
+        The split, standardised with the training statistics.
     """
     from sklearn import datasets as skd
 

@@ -31,6 +31,22 @@ def initial_weights(
         variance :math:`2/(n_{in} + n_{out})`, for sigmoid, tanh, softmax and linear
         units (Glorot and Bengio, 2010; Keras' default ``glorot_uniform``).
 
+    Parameters
+    ----------
+    output_dim, input_dim : int
+        The shape of ``W``: :math:`n_{out}` and :math:`n_{in}`.
+    init : {"he", "glorot"}
+        The scheme.
+    rng : numpy.random.Generator
+        The source of the random numbers.
+    dtype : numpy dtype
+        Of the result.
+
+    Returns
+    -------
+    ndarray, shape (output_dim, input_dim)
+        The weights.
+
     Examples
     --------
     >>> import numpy as np

@@ -93,11 +93,22 @@ class NeuralNetwork:
         """``(name, array)`` for every parameter, e.g. ``("layer0.W", W)``.
 
         The arrays are the live parameters: changing them in place changes the network.
+
+        Returns
+        -------
+        list of (str, ndarray)
+            The parameters, in layer order.
         """
         return [(f"layer{i}.{k}", p) for i, layer in enumerate(self.layers) for k, p in layer.params.items()]
 
     def gradients(self) -> list[tuple[str, np.ndarray]]:
-        """``(name, array)`` for every gradient, aligned with :meth:`parameters`."""
+        """``(name, array)`` for every gradient, aligned with :meth:`parameters`.
+
+        Returns
+        -------
+        list of (str, ndarray)
+            The gradients of the last backward pass.
+        """
         out = []
         for i, layer in enumerate(self.layers):
             for k in layer.params:
@@ -107,7 +118,13 @@ class NeuralNetwork:
         return out
 
     def summary(self) -> str:
-        """A table of the layers, their shapes and parameter counts."""
+        """A table of the layers, their shapes and parameter counts.
+
+        Returns
+        -------
+        str
+            One row per layer and a total.
+        """
         rows = [f"{'layer':<8}{'shape of W':<14}{'activation':<12}{'params':>8}"]
         for i, layer in enumerate(self.layers):
             rows.append(f"{'layer' + str(i):<8}{str(layer.W.shape):<14}{layer.activation.name:<12}{layer.n_params:>8}")

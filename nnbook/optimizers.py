@@ -21,7 +21,13 @@ __all__ = ["Optimizer", "SGD", "Adam"]
 
 
 class Optimizer:
-    """Base class: :meth:`step` applies one update; ``iterations`` counts them."""
+    r"""Base class: :meth:`step` applies one update; ``iterations`` counts them.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The step size :math:`\eta`, > 0.
+    """
 
     def __init__(self, learning_rate: float) -> None:
         self.learning_rate = check_positive_float(learning_rate, "learning_rate")

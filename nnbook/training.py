@@ -31,6 +31,15 @@ class TrainingDiverged(FloatingPointError):
         The history of the epochs completed before the divergence.
     epoch, batch : int
         Where the non-finite loss appeared (0-based).
+
+    Parameters
+    ----------
+    message : str
+        What became non-finite, and where.
+    history : dict
+        See the attribute.
+    epoch, batch : int
+        See the attributes.
     """
 
     def __init__(self, message: str, history: dict, epoch: int, batch: int):

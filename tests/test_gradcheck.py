@@ -9,6 +9,7 @@ import nnbook.gradcheck as gradcheck
 from nnbook import (
     CrossEntropyLoss,
     Dense,
+    GradientCheckResult,
     MSELoss,
     NeuralNetwork,
     check_gradients,
@@ -142,14 +143,34 @@ def test_whole_networks(depth, batch_size, loss_name):
     assert set(result.errors) == {name for name, _ in net.parameters()}
 
 
-def test_check_is_run_on_the_training_path_and_leaves_gradients():
-    """check_gradients must compare the gradients compute_gradients produces."""
+def test_check_runs_the_fused_training_path():
+    """A bug only in the fused gradient (training's path) fails the check; backward is still right."""
+
+    class ForgotN(CrossEntropyLoss):
+        def backward_from_logits(self):
+            return self.probs - self.y_true
+
     rng = np.random.default_rng(5)
     net = NeuralNetwork([2, 3, 2], ["relu", "softmax"], rng=rng)
     X, y = rng.normal(size=(4, 2)), np.array([0, 1, 1, 0])
-    result = check_gradients(net, X, y, CrossEntropyLoss())
-    for name, g in net.gradients():
+    result = check_gradients(net, X, y, ForgotN())
+    assert not result.passed
+    assert 0.5 < result.max_error < 0.7  # gradients N = 4 times too large: |1 - 4| / (1 + 4)
+    for name, g in net.gradients():  # the analytic gradients are left in place
         np.testing.assert_array_equal(result.analytic[name], g)
+    assert check_gradients(net, X, y, CrossEntropyLoss()).passed
+
+
+def test_gradient_check_result_report_and_truth():
+    result = GradientCheckResult({"layer0.W": 3e-9, "layer0.b": 2e-3}, 1e-7, analytic={}, numerical={})
+    assert not result and not result.passed
+    assert result.max_error == 2e-3
+    lines = result.report().splitlines()
+    assert lines[1].split() == ["layer0.W", "3.00e-09", "PASS"]
+    assert lines[2].split() == ["layer0.b", "2.00e-03", "FAIL"]
+    assert lines[-1] == "gradient mismatch (tolerance 1e-07, worst 2.00e-03)"
+    passing = GradientCheckResult({"w": 1e-9}, 1e-7, analytic={}, numerical={})
+    assert passing and passing.report().splitlines()[-1].startswith("all gradients match")
 
 
 def test_float32_network_is_refused():

@@ -154,8 +154,3 @@ def test_decision_boundary_rejects_more_classes_than_colours():
     net = NeuralNetwork([2, 4, 10], activations=["relu", "softmax"], rng=0)
     with pytest.raises(ValueError, match=r"at most 8 classes .*the network has 10 outputs"):
         plot_decision_boundary(net, np.zeros((10, 2)), np.arange(10), resolution=5)
-
-
-def test_palette_is_okabe_ito():
-    assert COLORS[:3] == ["#0072B2", "#E69F00", "#009E73"]
-    assert len(set(COLORS)) == len(COLORS) == 8
