@@ -169,7 +169,7 @@ class ReLU(Activation):
 
     name = "relu"
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.z = None
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -201,7 +201,7 @@ class Sigmoid(Activation):
 
     name = "sigmoid"
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.a = None
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -230,7 +230,7 @@ class Tanh(Activation):
 
     name = "tanh"
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.a = None
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -270,7 +270,7 @@ class Softmax(Activation):
 
     name = "softmax"
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.a = None
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -295,7 +295,7 @@ class Linear(Activation):
 
     name = "linear"
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.z = None
 
     def forward(self, z: np.ndarray) -> np.ndarray:

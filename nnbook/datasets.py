@@ -59,7 +59,9 @@ def one_hot(labels, n_classes: int | None = None, *, dtype=np.float64) -> np.nda
     return _one_hot(labels, n_classes, dtype=dtype)
 
 
-def generate_xor_data(n_samples: int = 200, *, rng=None):
+def generate_xor_data(
+    n_samples: int = 200, *, rng: np.random.Generator | int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The XOR problem: label 1 where the two coordinates have the same sign.
 
     Points are standard normal in the plane; the classes are the quadrant
@@ -93,7 +95,9 @@ def generate_xor_data(n_samples: int = 200, *, rng=None):
     return X, _one_hot(y, 2), y
 
 
-def generate_spiral_data(n_samples: int = 100, n_classes: int = 3, *, noise: float = 0.2, rng=None):
+def generate_spiral_data(
+    n_samples: int = 100, n_classes: int = 3, *, noise: float = 0.2, rng: np.random.Generator | int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Interleaved spirals, ``n_samples`` points per class (CS231n's classic data).
 
     Class ``k`` has radius growing linearly from 0 to 1 and angle from ``4k``
@@ -135,7 +139,14 @@ def generate_spiral_data(n_samples: int = 100, n_classes: int = 3, *, noise: flo
     return X, _one_hot(y, n_classes), y
 
 
-def train_val_split(X, y, val_fraction: float = 0.2, *, rng=None, stratify: bool = True):
+def train_val_split(
+    X: np.ndarray,
+    y: np.ndarray,
+    val_fraction: float = 0.2,
+    *,
+    rng: np.random.Generator | int | None = None,
+    stratify: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle and split into training and validation sets.
 
     With ``stratify=True`` (the default) every class keeps its proportion in
@@ -190,7 +201,7 @@ def train_val_split(X, y, val_fraction: float = 0.2, *, rng=None, stratify: bool
     return X[train_idx], X[val_idx], y[train_idx], y[val_idx]
 
 
-def standardize(X_train, *others):
+def standardize(X_train: np.ndarray, *others: np.ndarray) -> tuple:
     """Scale features to mean 0 and standard deviation 1 using the training set's statistics only.
 
     Constant features (standard deviation 0, e.g. the blank border pixels of the
@@ -280,7 +291,9 @@ def _split_and_scale(X, y, feature_names, target_names, val_fraction, test_fract
     )
 
 
-def load_breast_cancer(*, val_fraction: float = 0.2, test_fraction: float = 0.2, rng=None) -> DataSplit:
+def load_breast_cancer(
+    *, val_fraction: float = 0.2, test_fraction: float = 0.2, rng: np.random.Generator | int | None = None
+) -> DataSplit:
     """The Wisconsin diagnostic breast-cancer data (569 biopsies, 30 nuclear features).
 
     Shipped with scikit-learn (``sklearn.datasets.load_breast_cancer``):
@@ -308,7 +321,9 @@ def load_breast_cancer(*, val_fraction: float = 0.2, test_fraction: float = 0.2,
     )
 
 
-def load_digits(*, val_fraction: float = 0.2, test_fraction: float = 0.2, rng=None) -> DataSplit:
+def load_digits(
+    *, val_fraction: float = 0.2, test_fraction: float = 0.2, rng: np.random.Generator | int | None = None
+) -> DataSplit:
     """Handwritten digits as 8x8 images (1797 samples, 64 pixel features, 10 classes).
 
     Shipped with scikit-learn (``sklearn.datasets.load_digits``). Split

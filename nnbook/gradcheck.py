@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .losses import Loss
+from .network import NeuralNetwork
+
 __all__ = ["rel_error", "finite_difference_gradient", "numerical_gradient", "GradientCheckResult", "check_gradients"]
 
 
@@ -106,7 +109,9 @@ def finite_difference_gradient(f, x: np.ndarray, epsilon: float = 1e-5) -> np.nd
     return grad
 
 
-def numerical_gradient(network, X, y, loss_fn, epsilon: float = 1e-5) -> dict:
+def numerical_gradient(
+    network: NeuralNetwork, X: np.ndarray, y: np.ndarray, loss_fn: Loss, epsilon: float = 1e-5
+) -> dict:
     """Central-difference gradients of the loss for every parameter of ``network``.
 
     The loss is evaluated with ``network.compute_gradients`` (the same function
@@ -191,7 +196,9 @@ class GradientCheckResult:
         return "\n".join(lines)
 
 
-def check_gradients(network, X, y, loss_fn, epsilon: float = 1e-5, tolerance: float = 1e-7) -> GradientCheckResult:
+def check_gradients(
+    network: NeuralNetwork, X: np.ndarray, y: np.ndarray, loss_fn: Loss, epsilon: float = 1e-5, tolerance: float = 1e-7
+) -> GradientCheckResult:
     """Compare backpropagation with central differences for every parameter.
 
     Parameters

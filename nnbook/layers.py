@@ -101,7 +101,7 @@ class Layer:
         by :meth:`backward`.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
 

@@ -136,7 +136,7 @@ class NeuralNetwork:
         return f"NeuralNetwork({self.layer_sizes}, activations={acts})"
 
     # -- forward and backward ---------------------------------------------------
-    def check_data(self, X, y, loss_fn: Loss) -> tuple[np.ndarray, np.ndarray]:
+    def check_data(self, X: np.ndarray, y: np.ndarray, loss_fn: Loss) -> tuple[np.ndarray, np.ndarray]:
         """Validate ``X`` and encode ``y`` for ``loss_fn`` once, as every checked method does.
 
         Parameters

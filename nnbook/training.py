@@ -16,6 +16,7 @@ import numpy as np
 
 from ._checks import as_rng, check_positive_int
 from .losses import CrossEntropyLoss, Loss
+from .network import NeuralNetwork
 from .optimizers import Optimizer
 from .targets import class_labels
 
@@ -42,7 +43,7 @@ class TrainingDiverged(FloatingPointError):
         See the attributes.
     """
 
-    def __init__(self, message: str, history: dict, epoch: int, batch: int):
+    def __init__(self, message: str, history: dict, epoch: int, batch: int) -> None:
         super().__init__(message)
         self.history = history
         self.epoch = epoch
@@ -90,7 +91,9 @@ def minibatches(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[n
         yield order[start : start + batch_size]
 
 
-def evaluate(network, X: np.ndarray, Y: np.ndarray, labels: np.ndarray | None, loss_fn: Loss) -> tuple[float, float]:
+def evaluate(
+    network: NeuralNetwork, X: np.ndarray, Y: np.ndarray, labels: np.ndarray | None, loss_fn: Loss
+) -> tuple[float, float]:
     """Loss and accuracy of ``network`` from one forward pass.
 
     Parameters
@@ -138,7 +141,7 @@ class EarlyStopping:
         self.best_epoch: int | None = None
         self.best_params: list[np.ndarray] | None = None
 
-    def should_stop(self, network, epoch: int, val_loss: float) -> bool:
+    def should_stop(self, network: NeuralNetwork, epoch: int, val_loss: float) -> bool:
         """Record epoch ``epoch`` (its weights if it is the best so far); True when training should stop.
 
         Parameters
@@ -161,7 +164,7 @@ class EarlyStopping:
             return False
         return epoch - self.best_epoch >= self.patience
 
-    def restore(self, network) -> None:
+    def restore(self, network: NeuralNetwork) -> None:
         """Put the weights of the best epoch back into ``network``.
 
         Parameters
@@ -184,7 +187,7 @@ def _same_length(x_name: str, X, y_name: str, y) -> None:
 
 
 def train_network(
-    network,
+    network: NeuralNetwork,
     X_train: np.ndarray,
     y_train: np.ndarray,
     X_val: np.ndarray,
