@@ -19,6 +19,7 @@ update) on a ReLU network with a softmax output:
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import sys
 import time
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from nnbook import CrossEntropyLoss, NeuralNetwork, train_network
 from nnbook.datasets import generate_spiral_data, train_val_split
@@ -34,10 +36,29 @@ from nnbook.datasets import generate_spiral_data, train_val_split
 CASES = (("tiny", (2, 64, 32, 3), 32), ("medium", (64, 128, 64, 10), 64), ("large", (784, 1024, 1024, 10), 256))
 DTYPES = (np.float64, np.float32)
 LEARNING_RATE = 0.01
+#: Threads of the BLAS library (and of TensorFlow) during the measurements. One by default: on
+#: a machine shared with other work, a matrix product split over two threads waits for the
+#: slower one, and a thread that loses its core stalls the product (timings then jump by 10x
+#: and more); with one thread both contenders run the same sequential code.
+THREADS = 1
+#: Seconds of rest before each timed chunk: TensorFlow's and OpenBLAS's worker threads keep
+#: spinning for a while after their last operation, and would slow down whoever runs next.
+PAUSE = 0.005
 
 
 # -- timing -------------------------------------------------------------------------------------
-def calibrate(fn, min_time: float = 0.02) -> int:
+def limited_threads(measure):
+    """Run ``measure`` with the BLAS library limited to :data:`THREADS` threads."""
+
+    @functools.wraps(measure)
+    def wrapper(*args, **kwargs):
+        with threadpool_limits(limits=THREADS, user_api="blas"):
+            return measure(*args, **kwargs)
+
+    return wrapper
+
+
+def calibrate(fn, min_time: float = 0.003) -> int:
     """Number of calls of ``fn`` that take at least ``min_time`` seconds (at least 1)."""
     number = 1
     while True:
@@ -50,18 +71,44 @@ def calibrate(fn, min_time: float = 0.02) -> int:
         number = max(number * 2, int(number * min_time / max(elapsed, 1e-9) * 1.2))
 
 
-def best_times(contenders: dict, repeats: int = 7, min_time: float = 0.02) -> dict:
-    """Seconds per call of each ``name -> fn``: the best of ``repeats`` interleaved repeats."""
+def interleaved_times(contenders: dict, repeats: int = 25, min_time: float = 0.003, reset=None) -> dict:
+    """Seconds per call of each ``name -> fn`` in each of ``repeats`` rounds (an array per name).
+
+    In every round each contender runs once (for about ``min_time`` seconds), one after the
+    other and each first in turn, after a short :data:`PAUSE`, so that the contenders of a
+    round see the same load. ``reset()``, if given, runs
+    (untimed) before every round: training steps change the weights, and a network trained
+    for thousands of steps on one batch drifts into subnormal numbers, whose arithmetic is
+    many times slower, at a point that depends on how often each contender ran.
+    """
     numbers = {name: calibrate(fn, min_time) for name, fn in contenders.items()}
-    best = dict.fromkeys(contenders, np.inf)
-    for _ in range(repeats):
-        for name, fn in contenders.items():
-            number = numbers[name]
+    rounds = {name: np.empty(repeats) for name in contenders}
+    names = list(contenders)
+    for r in range(repeats):
+        if reset is not None:
+            reset()
+        for name in names[r % len(names) :] + names[: r % len(names)]:  # each goes first in turn
+            fn, number = contenders[name], numbers[name]
+            time.sleep(PAUSE)
             start = time.perf_counter()
             for _ in range(number):
                 fn()
-            best[name] = min(best[name], (time.perf_counter() - start) / number)
-    return best
+            rounds[name][r] = (time.perf_counter() - start) / number
+    return rounds
+
+
+def best_times(contenders: dict, repeats: int = 25, min_time: float = 0.003) -> dict:
+    """Seconds per call of each ``name -> fn``: the best of ``repeats`` interleaved rounds."""
+    return {name: float(t.min()) for name, t in interleaved_times(contenders, repeats, min_time).items()}
+
+
+def speed_ratio(rounds: dict, a: str, b: str) -> float:
+    """How many times faster ``a`` runs than ``b``: the median over the rounds of time(b) / time(a).
+
+    Each round's ratio compares two timings taken back to back; the median discards the rounds
+    in which a burst of load hit one contender and not the other.
+    """
+    return float(np.median(rounds[b] / rounds[a]))
 
 
 # -- the hand-written step ------------------------------------------------------------------------
@@ -121,6 +168,11 @@ def keras_step(sizes, dtype, X, labels, learning_rate: float = LEARNING_RATE):
         import tensorflow as tf
     except ImportError:
         return None
+    try:  # as many threads as NumPy gets (possible only before TensorFlow's first operation)
+        tf.config.threading.set_intra_op_parallelism_threads(THREADS)
+        tf.config.threading.set_inter_op_parallelism_threads(THREADS)
+    except RuntimeError:
+        pass
     old = keras.backend.floatx()
     keras.backend.set_floatx(np.dtype(dtype).name)
     try:
@@ -145,10 +197,16 @@ def keras_step(sizes, dtype, X, labels, learning_rate: float = LEARNING_RATE):
         return loss
 
     train_step(x, y).numpy()  # trace once
+    initial = [v.numpy() for v in model.trainable_variables]
 
     def step():
         return train_step(x, y).numpy()
 
+    def reset():
+        for v, value in zip(model.trainable_variables, initial):
+            v.assign(value)
+
+    step.reset = reset
     return step
 
 
@@ -159,7 +217,8 @@ def step_flops(sizes, batch: int) -> int:
     return 2 * batch * (3 * sum(products) - products[0])
 
 
-def matmul_peak(dtype, n: int = 1024, repeats: int = 5) -> float:
+@limited_threads
+def matmul_peak(dtype, n: int = 1024, repeats: int = 15) -> float:
     """The measured rate of an (n, n) @ (n, n) matrix product, in floating-point operations per second."""
     rng = np.random.default_rng(0)
     A = rng.standard_normal((n, n)).astype(dtype)
@@ -177,11 +236,26 @@ class StepResult:
     sizes: tuple
     batch: int
     dtype: str
-    samples_per_s: dict = field(default_factory=dict)
+    rounds: dict = field(default_factory=dict)
     peak_fraction: float | None = None
+    keras_samples_per_s: float | None = None
+
+    @property
+    def samples_per_s(self) -> dict:
+        """Samples per second of each contender, from its best round (and Keras', if measured)."""
+        speeds = {name: self.batch / t.min() for name, t in self.rounds.items()}
+        if self.keras_samples_per_s is not None:
+            speeds["keras"] = self.keras_samples_per_s
+        return speeds
 
     def ratio(self, a: str = "nnbook", b: str = "numpy") -> float:
-        """Speed of ``a`` relative to ``b`` (1 = as fast, > 1 = faster)."""
+        """Speed of ``a`` relative to ``b`` (1 = as fast, > 1 = faster).
+
+        Contenders timed in the same rounds: :func:`speed_ratio`; Keras (timed apart): the
+        ratio of the best rounds.
+        """
+        if a in self.rounds and b in self.rounds:
+            return speed_ratio(self.rounds, a, b)
         return self.samples_per_s[a] / self.samples_per_s[b]
 
 
@@ -217,10 +291,9 @@ def load_other_nnbook(path) -> object:
     return module
 
 
-def measure_step(
-    case, sizes, batch, dtype, *, keras: bool = True, repeats: int = 7, peak=None, other=None
-) -> StepResult:
-    """Time one training step of nnbook, the hand-written network and (optionally) Keras.
+@limited_threads
+def measure_step(case, sizes, batch, dtype, *, repeats: int = 25, peak=None, other=None) -> StepResult:
+    """Time one training step of nnbook and of the hand-written network, interleaved.
 
     ``other``: another copy of nnbook (see :func:`load_other_nnbook`), timed as ``other``.
     """
@@ -235,26 +308,47 @@ def measure_step(
         other_net = other.NeuralNetwork(sizes, acts, LEARNING_RATE, rng=0, dtype=dtype)
         other_loss = other.CrossEntropyLoss()
         contenders["other"] = lambda: other_net.train_step(X, labels, other_loss)
-    if keras:
-        step = keras_step(sizes, dtype, X, labels)
-        if step is not None:
-            contenders["keras"] = step
-    times = best_times(contenders, repeats=repeats)
-    result = StepResult(case, tuple(sizes), batch, np.dtype(dtype).name, {k: batch / t for k, t in times.items()})
+    initial = [p.copy() for _, p in net.parameters()]
+
+    def reset():  # every round starts from the same weights, for every contender
+        for layer, W0, b0, W, b in zip(net.layers, initial[::2], initial[1::2], hand.W, hand.b):
+            layer.W[...], layer.b[...], W[...], b[...] = W0, b0, W0, b0
+        if other is not None:
+            for layer, W0, b0 in zip(other_net.layers, initial[::2], initial[1::2]):
+                layer.W[...], layer.b[...] = W0, b0
+
+    rounds = interleaved_times(contenders, repeats=repeats, reset=reset)
+    result = StepResult(case, tuple(sizes), batch, np.dtype(dtype).name, rounds)
     if peak is not None:
-        result.peak_fraction = step_flops(sizes, batch) / times["nnbook"] / peak
+        result.peak_fraction = step_flops(sizes, batch) / rounds["nnbook"].min() / peak
     return result
 
 
-def measure_steps(cases=CASES, dtypes=DTYPES, *, keras: bool = True, repeats: int = 7, other=None) -> list[StepResult]:
-    """:func:`measure_step` for every case and dtype, with the peak fraction for the largest case."""
+@limited_threads
+def measure_keras(result: StepResult, repeats: int = 25) -> None:
+    """Add the Keras step's samples per second to ``result`` (nothing without TensorFlow).
+
+    Timed after all NumPy measurements, not interleaved with them: TensorFlow's worker threads
+    keep spinning after each step and would slow down NumPy's (and OpenBLAS's) threads.
+    """
+    X, labels, _ = make_batch(result.sizes, result.batch, np.dtype(result.dtype))
+    step = keras_step(result.sizes, result.dtype, X, labels)
+    if step is not None:
+        rounds = interleaved_times({"keras": step}, repeats=repeats, reset=step.reset)
+        result.keras_samples_per_s = result.batch / float(rounds["keras"].min())
+
+
+def measure_steps(cases=CASES, dtypes=DTYPES, *, keras: bool = True, repeats: int = 25, other=None) -> list[StepResult]:
+    """:func:`measure_step` for every case and dtype, with the peak fraction for the largest case,
+    then (``keras``) :func:`measure_keras` for each."""
     results = []
     for dtype in dtypes:
         for i, (case, sizes, batch) in enumerate(cases):
             peak = matmul_peak(dtype) if i == len(cases) - 1 else None
-            results.append(
-                measure_step(case, sizes, batch, dtype, keras=keras, repeats=repeats, peak=peak, other=other)
-            )
+            results.append(measure_step(case, sizes, batch, dtype, repeats=repeats, peak=peak, other=other))
+    if keras:
+        for result in results:
+            measure_keras(result, repeats=repeats)
     return results
 
 
@@ -277,7 +371,8 @@ def hand_written_epoch(hand: HandWrittenNetwork, X, Y, X_val, Y_val, batch_size,
     return {"train_loss": total / n, "val_loss": val_loss, "train_acc": correct / n, "val_acc": val_acc}
 
 
-def measure_epoch(repeats: int = 7, batch_size: int = 32, other=None) -> dict:
+@limited_threads
+def measure_epoch(repeats: int = 25, batch_size: int = 32, other=None) -> dict:
     """Seconds per epoch of ``train_network`` and of the hand-written loop on the spirals (2-64-32-3)."""
     X, _, y = generate_spiral_data(200, 3, rng=0)
     X_train, X_val, y_train, y_val = train_val_split(X, y, rng=0)
@@ -298,12 +393,30 @@ def measure_epoch(repeats: int = 7, batch_size: int = 32, other=None) -> dict:
         contenders["other"] = lambda: other.train_network(
             other_net, X_train, y_train, X_val, y_val, other_loss, epochs=1, batch_size=batch_size, rng=rng_o
         )
-    times = best_times(contenders, repeats=repeats)
-    return {"n_train": len(X_train), "batch_size": batch_size, "seconds": times}
+    initial = [(layer.W.copy(), layer.b.copy()) for layer in net.layers]
+
+    def reset():  # every round starts from the same weights
+        nets = [net.layers, [(W, b) for W, b in zip(hand.W, hand.b)]]
+        if other is not None:
+            nets.append(other_net.layers)
+        for layers in nets:
+            for layer, (W0, b0) in zip(layers, initial):
+                W, b = (layer.W, layer.b) if hasattr(layer, "W") else layer
+                W[...], b[...] = W0, b0
+
+    rounds = interleaved_times(contenders, repeats=repeats, reset=reset)
+    return {
+        "n_train": len(X_train),
+        "batch_size": batch_size,
+        "seconds": {name: float(t.min()) for name, t in rounds.items()},
+        "ratio": speed_ratio(rounds, "nnbook", "numpy"),
+        "other_ratio": speed_ratio(rounds, "other", "numpy") if other is not None else None,
+    }
 
 
-def per_sample_vs_batched(sizes=(64, 128, 64, 10), batch: int = 64, repeats: int = 5) -> dict:
-    """Seconds for the batch gradient: one batched ``compute_gradients`` against a loop over samples.
+@limited_threads
+def per_sample_vs_batched(sizes=(64, 128, 64, 10), batch: int = 64, repeats: int = 5) -> float:
+    """How many times faster one batched ``compute_gradients`` is than a loop over the samples.
 
     Both give the same gradient (checked); the loop averages ``batch`` single-sample gradients.
     """
@@ -324,12 +437,17 @@ def per_sample_vs_batched(sizes=(64, 128, 64, 10), batch: int = 64, repeats: int
     net.compute_gradients(X, labels, loss)
     for g_loop, (_, g_batch) in zip(per_sample, net.gradients()):
         np.testing.assert_allclose(g_loop, g_batch, rtol=1e-10, atol=1e-14)
-    return best_times({"batched": lambda: net.compute_gradients(X, labels, loss), "loop": looped}, repeats=repeats)
+    rounds = interleaved_times({"batched": lambda: net.compute_gradients(X, labels, loss), "loop": looped}, repeats)
+    return speed_ratio(rounds, "batched", "loop")
 
 
+@limited_threads
 def softmax_backward_times(n_classes: int = 10, batch: int = 256, repeats: int = 5) -> dict:
-    """Seconds for dL/dZ of a softmax output: the source's per-sample Jacobian loop, the vectorised
-    vector-Jacobian product, and the fused (P - Y)/N; all three agree (checked)."""
+    """Speed ratios of three ways to dL/dZ of a softmax output: the source's per-sample Jacobian
+    loop, the vectorised vector-Jacobian product, and the fused (P - Y)/N; all three agree (checked).
+
+    Returns ``{"loop / vectorised": ..., "vectorised / fused": ...}``: how many times slower the
+    first is than the second."""
     from nnbook import Softmax
     from nnbook.pitfalls import LoopSoftmax
 
@@ -345,7 +463,7 @@ def softmax_backward_times(n_classes: int = 10, batch: int = 256, repeats: int =
     slow.forward(z)
     np.testing.assert_allclose(fast.backward(grad_p), fused, atol=1e-12)
     np.testing.assert_allclose(slow.backward(grad_p), fused, atol=1e-12)
-    return best_times(
+    rounds = interleaved_times(
         {
             "loop": lambda: slow.backward(grad_p),
             "vectorised": lambda: fast.backward(grad_p),
@@ -353,6 +471,10 @@ def softmax_backward_times(n_classes: int = 10, batch: int = 256, repeats: int =
         },
         repeats=repeats,
     )
+    return {
+        "loop / vectorised": speed_ratio(rounds, "vectorised", "loop"),
+        "vectorised / fused": speed_ratio(rounds, "fused", "vectorised"),
+    }
 
 
 def table(results: list[StepResult], epoch: dict | None = None) -> str:
@@ -377,29 +499,37 @@ def table(results: list[StepResult], epoch: dict | None = None) -> str:
         lines.append(
             f"one epoch on the spirals ({epoch['n_train']} samples, B{epoch['batch_size']}): "
             f"train_network {t['nnbook'] * 1e3:.2f} ms, hand-written loop {t['numpy'] * 1e3:.2f} ms, "
-            f"ratio {t['numpy'] / t['nnbook']:.2f}"
-            + (f" (other: {t['other'] * 1e3:.2f} ms, ratio {t['numpy'] / t['other']:.2f})" if "other" in t else "")
+            f"ratio {epoch['ratio']:.2f}"
+            + (f" (other: {t['other'] * 1e3:.2f} ms, ratio {epoch['other_ratio']:.2f})" if "other" in t else "")
         )
     return "\n".join(lines)
 
 
 def main(argv=None) -> None:
+    global THREADS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-keras", action="store_true", help="skip the Keras contender")
-    parser.add_argument("--repeats", type=int, default=7, help="interleaved repeats (best of)")
+    parser.add_argument("--repeats", type=int, default=25, help="interleaved repeats (best of)")
     parser.add_argument("--other", metavar="DIR", help="another copy of the nnbook package to time alongside")
+    parser.add_argument("--threads", type=int, default=THREADS, help="BLAS and TensorFlow threads")
     args = parser.parse_args(argv)
+    THREADS = args.threads
     other = load_other_nnbook(args.other) if args.other else None
     print(f"same step as the hand-written one: largest difference {check_same_step():.1e}")
-    results = measure_steps(keras=not args.no_keras, repeats=args.repeats, other=other)
-    print(table(results, measure_epoch(repeats=args.repeats, other=other)))
-    t = per_sample_vs_batched(repeats=args.repeats)
-    print(f"per-sample loop / batched compute_gradients (64-128-64-10, N=64): {t['loop'] / t['batched']:.1f}x")
-    for k in (10, 100):
-        t = softmax_backward_times(k, repeats=args.repeats)
+    # everything NumPy first; TensorFlow (Keras) only at the end, see measure_keras
+    results = measure_steps(keras=False, repeats=args.repeats, other=other)
+    epoch = measure_epoch(repeats=args.repeats, other=other)
+    batching = per_sample_vs_batched(repeats=args.repeats)
+    softmax = {k: softmax_backward_times(k, repeats=args.repeats) for k in (10, 100)}
+    if not args.no_keras:
+        for result in results:
+            measure_keras(result, repeats=args.repeats)
+    print(table(results, epoch))
+    print(f"per-sample loop / batched compute_gradients (64-128-64-10, N=64): {batching:.1f}x")
+    for k, t in softmax.items():
         print(
-            f"softmax backward, N=256, K={k}: Jacobian loop / vectorised {t['loop'] / t['vectorised']:.0f}x, "
-            f"vectorised / fused {t['vectorised'] / t['fused']:.1f}x"
+            f"softmax backward, N=256, K={k}: Jacobian loop / vectorised {t['loop / vectorised']:.0f}x, "
+            f"vectorised / fused {t['vectorised / fused']:.1f}x"
         )
 
 

@@ -66,7 +66,7 @@ def class_labels(y, name: str = "y", *, n_classes: int | None = None) -> np.ndar
             raise ValueError(f"{name} must hold integer class labels, got non-integer values such as {bad}")
     labels = arr.astype(np.int64, copy=False)
     if labels.size:
-        low, high = labels.min(), labels.max()
+        low, high = np.minimum.reduce(labels), np.maximum.reduce(labels)
         if low < 0:
             raise ValueError(f"{name} holds a negative class label ({low}); labels must lie in [0, n_classes)")
         if n_classes is not None and high >= n_classes:
@@ -105,9 +105,7 @@ def one_hot(labels, n_classes: int | None = None, *, dtype=np.float64) -> np.nda
 
 
 def _encode(labels: np.ndarray, n_classes: int, dtype) -> np.ndarray:
-    out = np.zeros((labels.shape[0], n_classes), dtype=dtype)
-    out[np.arange(labels.shape[0]), labels] = 1
-    return out
+    return (labels[:, None] == np.arange(n_classes)).astype(dtype)  # row n: 1 in column labels[n]
 
 
 def targets(y_true, n_rows: int, n_outputs: int, dtype=np.float64) -> np.ndarray:
