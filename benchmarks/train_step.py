@@ -103,12 +103,12 @@ def best_times(contenders: dict, repeats: int = 25, min_time: float = 0.003) -> 
 
 
 def speed_ratio(rounds: dict, a: str, b: str) -> float:
-    """How many times faster ``a`` runs than ``b``: the median over the rounds of time(b) / time(a).
+    """How many times faster ``a`` runs than ``b``: the ratio of their best rounds.
 
-    Each round's ratio compares two timings taken back to back; the median discards the rounds
-    in which a burst of load hit one contender and not the other.
+    The best round of each is the one least disturbed by other work on the machine; since the
+    rounds interleave the contenders, each had the same chances of a quiet round.
     """
-    return float(np.median(rounds[b] / rounds[a]))
+    return float(rounds[b].min() / rounds[a].min())
 
 
 # -- the hand-written step ------------------------------------------------------------------------
@@ -217,17 +217,6 @@ def step_flops(sizes, batch: int) -> int:
     return 2 * batch * (3 * sum(products) - products[0])
 
 
-@limited_threads
-def matmul_peak(dtype, n: int = 1024, repeats: int = 15) -> float:
-    """The measured rate of an (n, n) @ (n, n) matrix product, in floating-point operations per second."""
-    rng = np.random.default_rng(0)
-    A = rng.standard_normal((n, n)).astype(dtype)
-    B = rng.standard_normal((n, n)).astype(dtype)
-    C = np.empty((n, n), dtype=dtype)
-    t = best_times({"matmul": lambda: np.matmul(A, B, out=C)}, repeats=repeats)["matmul"]
-    return 2 * n**3 / t
-
-
 @dataclass
 class StepResult:
     """Samples per second of each contender on one network, batch size and dtype."""
@@ -251,8 +240,7 @@ class StepResult:
     def ratio(self, a: str = "nnbook", b: str = "numpy") -> float:
         """Speed of ``a`` relative to ``b`` (1 = as fast, > 1 = faster).
 
-        Contenders timed in the same rounds: :func:`speed_ratio`; Keras (timed apart): the
-        ratio of the best rounds.
+        The ratio of the best rounds (:func:`speed_ratio`; Keras is timed apart).
         """
         if a in self.rounds and b in self.rounds:
             return speed_ratio(self.rounds, a, b)
@@ -292,10 +280,12 @@ def load_other_nnbook(path) -> object:
 
 
 @limited_threads
-def measure_step(case, sizes, batch, dtype, *, repeats: int = 25, peak=None, other=None) -> StepResult:
+def measure_step(case, sizes, batch, dtype, *, repeats: int = 25, peak: bool = False, other=None) -> StepResult:
     """Time one training step of nnbook and of the hand-written network, interleaved.
 
-    ``other``: another copy of nnbook (see :func:`load_other_nnbook`), timed as ``other``.
+    ``peak``: also time a 1024 x 1024 matrix product in the same rounds, for
+    ``peak_fraction``. ``other``: another copy of nnbook (see :func:`load_other_nnbook`),
+    timed as ``other``.
     """
     sizes = list(sizes)
     acts = ["relu"] * (len(sizes) - 2) + ["softmax"]
@@ -317,10 +307,17 @@ def measure_step(case, sizes, batch, dtype, *, repeats: int = 25, peak=None, oth
             for layer, W0, b0 in zip(other_net.layers, initial[::2], initial[1::2]):
                 layer.W[...], layer.b[...] = W0, b0
 
+    if peak:  # the machine's matrix-multiply rate, in the same rounds
+        n = 1024
+        A, B = (np.random.default_rng(s).standard_normal((n, n)).astype(dtype) for s in (2, 3))
+        C = np.empty((n, n), dtype=dtype)
+        contenders["matmul"] = lambda: np.matmul(A, B, out=C)
     rounds = interleaved_times(contenders, repeats=repeats, reset=reset)
+    matmul = rounds.pop("matmul", None)
     result = StepResult(case, tuple(sizes), batch, np.dtype(dtype).name, rounds)
-    if peak is not None:
-        result.peak_fraction = step_flops(sizes, batch) / rounds["nnbook"].min() / peak
+    if matmul is not None:
+        peak_rate = 2 * n**3 / matmul.min()
+        result.peak_fraction = step_flops(sizes, batch) / rounds["nnbook"].min() / peak_rate
     return result
 
 
@@ -344,8 +341,8 @@ def measure_steps(cases=CASES, dtypes=DTYPES, *, keras: bool = True, repeats: in
     results = []
     for dtype in dtypes:
         for i, (case, sizes, batch) in enumerate(cases):
-            peak = matmul_peak(dtype) if i == len(cases) - 1 else None
-            results.append(measure_step(case, sizes, batch, dtype, repeats=repeats, peak=peak, other=other))
+            last = i == len(cases) - 1
+            results.append(measure_step(case, sizes, batch, dtype, repeats=repeats, peak=last, other=other))
     if keras:
         for result in results:
             measure_keras(result, repeats=repeats)

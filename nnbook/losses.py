@@ -364,7 +364,8 @@ class CrossEntropyLoss(Loss):
         check_input : bool
             ``False`` skips the checks and the encoding: ``logits`` is a finite float
             matrix and ``y_true`` already the output of :meth:`targets` (the training loop
-            encodes its targets once).
+            encodes its targets once); NumPy's floating-point settings are then the caller's
+            (by default, and in training, an underflow to 0 is ignored).
 
         Returns
         -------
@@ -374,10 +375,11 @@ class CrossEntropyLoss(Loss):
         if check_input:
             logits = _check_pred(logits, "logits")
             y_true = self.targets(y_true, logits.shape[0], logits.shape[1], logits.dtype)
+            with np.errstate(under="ignore"):  # e^{z - max} rounding to 0 is exact, not an error
+                return self.forward_from_logits(logits, y_true, check_input=False)
         z, y = self._two_classes(logits, y_true, logits=True)
         m = z.max(axis=1, keepdims=True)
-        with np.errstate(under="ignore"):  # e^{z - max} rounding to 0 is exact, not an error
-            e = np.exp(z - m)  # every exponent <= 0: nothing overflows
+        e = np.exp(z - m)  # every exponent <= 0: nothing overflows
         s = e.sum(axis=1, keepdims=True)
         lse = m + np.log(s)  # log sum_j e^{z_j}
         per_sample = lse - (y * z).sum(axis=1, keepdims=True)  # each row of y sums to 1

@@ -237,14 +237,15 @@ class NeuralNetwork:
 
         Like :meth:`backward`, but the first layer skips dL/dX when it can.
         """
-        last = len(self.layers) - 1
+        layers = self.layers
+        last = len(layers) - 1
         for i in range(last, -1, -1):
-            layer = self.layers[i]
-            skip = {"input_grad": False} if i == 0 and _can_skip_input_grad(layer) else {}
-            if i == last and from_z:
-                grad = layer.backward_from_z(grad, **skip)
+            layer = layers[i]
+            backward = layer.backward_from_z if i == last and from_z else layer.backward
+            if i == 0 and _can_skip_input_grad(layer):
+                backward(grad, input_grad=False)
             else:
-                grad = layer.backward(grad, **skip)
+                grad = backward(grad)
 
     def uses_fused_output(self, loss_fn: Loss) -> bool:
         """Whether ``loss_fn`` is computed from logits with the fused gradient.
