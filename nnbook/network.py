@@ -208,7 +208,7 @@ class NeuralNetwork:
         check = self._check_inputs
         out = as_matrix(X, "X", n_columns=self.layer_sizes[0], dtype=self.dtype) if check else X
         for layer in self.layers:
-            out = layer.forward(out, check_input=False)
+            out = _forward_unchecked(layer, out)
         self.output = out
         if check:
             self._check_output()
@@ -291,7 +291,7 @@ class NeuralNetwork:
         if self.uses_fused_output(loss_fn):
             out = X
             for layer in self.layers[:-1]:
-                out = layer.forward(out, check_input=False)
+                out = _forward_unchecked(layer, out)
             last = self.layers[-1]
             logits = last.forward(out, check_input=False, activate=False)
             loss = loss_fn.forward_from_logits(logits, y, check_input=False)
@@ -475,6 +475,11 @@ class NeuralNetwork:
         if labels.shape[0] != pred.shape[0]:
             raise ValueError(f"y has {labels.shape[0]} labels for {pred.shape[0]} samples")
         return float(np.mean(pred == labels))
+
+
+def _forward_unchecked(layer, a_prev: np.ndarray) -> np.ndarray:
+    """``layer.forward`` without the input checks the network has made already (Dense layers)."""
+    return layer.forward(a_prev, check_input=False) if isinstance(layer, Dense) else layer.forward(a_prev)
 
 
 def _can_skip_input_grad(layer) -> bool:
