@@ -7,6 +7,7 @@ came, so that bad input never turns into a silently wrong number.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -79,7 +80,8 @@ def as_matrix(x, name: str, *, n_columns: int | None = None, dtype=None) -> np.n
     if dtype is None:
         dtype = np.float32 if arr.dtype == np.float32 else np.float64
     arr = arr.astype(dtype, copy=False)
-    if not np.isfinite(arr).all():
+    # a sum is finite only if every entry is (one reduction); if not, count (it may just overflow)
+    if not math.isfinite(arr.sum()) and not np.isfinite(arr).all():
         n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} contains {n_bad} NaN or infinite value(s); expected finite numbers")
     return arr
