@@ -331,6 +331,9 @@ def measure_keras(result: StepResult, repeats: int = 25) -> None:
     X, labels, _ = make_batch(result.sizes, result.batch, np.dtype(result.dtype))
     step = keras_step(result.sizes, result.dtype, X, labels)
     if step is not None:
+        deadline = time.perf_counter() + 0.3  # warm up: TensorFlow's first steps are slower
+        while time.perf_counter() < deadline:
+            step()
         rounds = interleaved_times({"keras": step}, repeats=repeats, reset=step.reset)
         result.keras_samples_per_s = result.batch / float(rounds["keras"].min())
 
