@@ -181,3 +181,32 @@ def test_forward_refuses_to_return_non_finite_outputs():
     net.layers[0].params["W"][0, 0] = np.inf
     with pytest.raises(FloatingPointError, match="diverged"):
         net.forward(np.ones((1, 2)))
+
+
+def test_the_data_are_validated_and_encoded_once_per_fit(monkeypatch):
+    """Validation at the boundary: X checked and y encoded once for the training set and once for
+    the validation set, however many batches and epochs follow."""
+    import nnbook.losses
+    import nnbook.network
+
+    calls = {"X": 0, "y": 0}
+    as_matrix, targets = nnbook.network.as_matrix, nnbook.losses.targets
+
+    def counting_as_matrix(*args, **kwargs):
+        calls["X"] += 1
+        return as_matrix(*args, **kwargs)
+
+    def counting_targets(*args, **kwargs):
+        calls["y"] += 1
+        return targets(*args, **kwargs)
+
+    monkeypatch.setattr(nnbook.network, "as_matrix", counting_as_matrix)
+    monkeypatch.setattr(nnbook.losses, "targets", counting_targets)
+    rng = np.random.default_rng(7)
+    X, y = rng.normal(size=(40, 2)), rng.integers(0, 3, size=40)
+    net = NeuralNetwork([2, 8, 3], ["relu", "softmax"], rng=0)
+    history = train_network(net, X, y, X[:10], y[:10], CrossEntropyLoss(), epochs=3, batch_size=8, rng=0)
+    assert len(history["train_loss"]) == 3
+    assert calls == {"X": 2, "y": 2}
+    net.train_step(X[:8], y[:8], CrossEntropyLoss())  # a direct call checks its arguments
+    assert calls == {"X": 3, "y": 3}
