@@ -8,6 +8,7 @@ The package the book's chapters import. One module per concept:
 - :mod:`nnbook.network`: ``NeuralNetwork`` and ``compute_gradients``
 - :mod:`nnbook.optimizers`: SGD (with momentum) and Adam, Keras' exact rules
 - :mod:`nnbook.training`: the mini-batch training loop
+- :mod:`nnbook.targets`: class labels, one-hot rows, the targets a loss compares with
 - :mod:`nnbook.gradcheck`: numerical gradient checking
 - :mod:`nnbook.datasets`: XOR, spirals, splits, scikit-learn's bundled data
 - :mod:`nnbook.plotting`: training histories and decision boundaries
@@ -16,8 +17,11 @@ The package the book's chapters import. One module per concept:
 - :mod:`nnbook.dropout`, :mod:`nnbook.normalization`: the Dropout and BatchNormalization layers
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from .activations import Activation, Linear, ReLU, Sigmoid, Softmax, Tanh, get_activation
 from .datasets import (
+    DataSplit,
     generate_spiral_data,
     generate_xor_data,
     load_breast_cancer,
@@ -26,11 +30,11 @@ from .datasets import (
     standardize,
     train_val_split,
 )
-from .gradcheck import check_gradients, finite_difference_gradient, numerical_gradient, rel_error
+from .gradcheck import GradientCheckResult, check_gradients, finite_difference_gradient, numerical_gradient, rel_error
 from .layers import Dense, Layer
-from .losses import CrossEntropyLoss, MSELoss
+from .losses import CrossEntropyLoss, Loss, MSELoss
 from .network import NeuralNetwork
-from .optimizers import SGD, Adam
+from .optimizers import SGD, Adam, Optimizer
 from .training import TrainingDiverged, train_network
 from .activations import ELU, GELU, LeakyReLU, SiLU
 from .dropout import Dropout
@@ -39,7 +43,10 @@ from .optimizers import Adagrad, AdamW, RMSprop
 from .regularizers import L2
 from .schedules import CosineDecay, ExponentialDecay
 
-__version__ = "0.1.0"
+try:  # one source: the version in pyproject.toml, through the installed package's metadata
+    __version__ = version("nnbook")
+except PackageNotFoundError:  # pragma: no cover - imported from a source tree without installing
+    __version__ = "0+unknown"
 
 __all__ = [
     "Activation",
@@ -51,9 +58,11 @@ __all__ = [
     "get_activation",
     "Layer",
     "Dense",
+    "Loss",
     "MSELoss",
     "CrossEntropyLoss",
     "NeuralNetwork",
+    "Optimizer",
     "SGD",
     "Adam",
     "train_network",
@@ -62,6 +71,7 @@ __all__ = [
     "finite_difference_gradient",
     "numerical_gradient",
     "check_gradients",
+    "GradientCheckResult",
     "generate_xor_data",
     "generate_spiral_data",
     "train_val_split",
@@ -81,4 +91,5 @@ __all__ = [
     "L2",
     "Dropout",
     "BatchNormalization",
+    "DataSplit",
 ]

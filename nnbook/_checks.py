@@ -7,6 +7,7 @@ came, so that bad input never turns into a silently wrong number.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -18,8 +19,9 @@ __all__ = [
     "check_positive_int",
     "check_positive_float",
     "check_fraction",
-    "class_labels",
-    "one_hot",
+    "check_layer_sizes",
+    "check_activations",
+    "check_dtype",
 ]
 
 #: Seed used when a function that draws random numbers gets ``rng=None``.
@@ -39,10 +41,7 @@ def as_rng(rng) -> np.random.Generator:
         return rng
     if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
-    raise TypeError(
-        "rng must be a numpy.random.Generator, an int seed or None, "
-        f"got {type(rng).__name__}"
-    )
+    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
 
 
 def as_matrix(x, name: str, *, n_columns: int | None = None, dtype=None) -> np.ndarray:
@@ -61,20 +60,16 @@ def as_matrix(x, name: str, *, n_columns: int | None = None, dtype=None) -> np.n
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be a 2-D numeric array, got {type(x).__name__}")
     arr = np.asarray(x)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
-    ):
-        raise TypeError(f"{name} must be a 2-D numeric array, got dtype {arr.dtype}")
-    if np.iscomplexobj(arr):
+    if arr.dtype.kind == "c":
         raise TypeError(f"{name} must be real, got dtype {arr.dtype}")
+    if arr.dtype.kind not in "biuf":  # bool, int, unsigned, float
+        raise TypeError(f"{name} must be a 2-D numeric array, got dtype {arr.dtype}")
     expected = f"(batch_size, {n_columns})" if n_columns is not None else "(batch_size, n_features)"
     if arr.ndim != 2:
         hint = ""
         if arr.ndim == 1:
             hint = " (a single sample x of shape (d,) is passed as x.reshape(1, -1))"
-        raise ValueError(
-            f"{name} must be a 2-D array of shape {expected}, got shape {arr.shape}{hint}"
-        )
+        raise ValueError(f"{name} must be a 2-D array of shape {expected}, got shape {arr.shape}{hint}")
     if n_columns is not None and arr.shape[1] != n_columns:
         raise ValueError(
             f"{name} must have shape {expected}, got shape {arr.shape}: "
@@ -85,7 +80,8 @@ def as_matrix(x, name: str, *, n_columns: int | None = None, dtype=None) -> np.n
     if dtype is None:
         dtype = np.float32 if arr.dtype == np.float32 else np.float64
     arr = arr.astype(dtype, copy=False)
-    if not np.all(np.isfinite(arr)):
+    # a sum is finite only if every entry is (one reduction); if not, count (it may just overflow)
+    if not math.isfinite(arr.sum()) and not np.isfinite(arr).all():
         n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} contains {n_bad} NaN or infinite value(s); expected finite numbers")
     return arr
@@ -114,62 +110,62 @@ def check_positive_float(value, name: str) -> float:
 
 
 def check_fraction(value, name: str, *, low_inclusive: bool = True) -> float:
-    """Return ``value`` if ``0 <= value < 1`` (or ``0 < value < 1``), else raise."""
+    """Return ``value`` if ``0 <= value < 1`` (or ``0 < value < 1``), else raise.
+
+    The messages name the interval that applies: ``[0, 1)`` or, with
+    ``low_inclusive=False``, the open interval ``(0, 1)``.
+    """
+    interval = "[0, 1)" if low_inclusive else "(0, 1)"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number in [0, 1), got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name} must be a number in {interval}, got {value!r} ({type(value).__name__})")
     ok = (0 <= value < 1) if low_inclusive else (0 < value < 1)
     if not ok:
-        interval = "[0, 1)" if low_inclusive else "(0, 1)"
         raise ValueError(f"{name} must lie in {interval}, got {value}")
     return value
 
 
-def class_labels(y, name: str = "y", *, n_classes: int | None = None) -> np.ndarray:
-    """Return integer class labels of shape (N,) from labels or one-hot rows.
+def check_layer_sizes(layer_sizes) -> list[int]:
+    """Return ``layer_sizes`` as a list of at least two positive ints, or raise."""
+    if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__len__"):
+        raise TypeError(f"layer_sizes must be a list of positive ints, got {type(layer_sizes).__name__}")
+    if len(layer_sizes) < 2:
+        raise ValueError(f"layer_sizes needs at least an input and an output size, got {list(layer_sizes)}")
+    return [check_positive_int(s, f"layer_sizes[{i}]") for i, s in enumerate(layer_sizes)]
 
-    ``y`` may be integer labels of shape (N,) (floats with integral values are
-    accepted) or one-hot / probability rows of shape (N, K), whose arg-max is taken.
-    A single column (N, 1) holds binary labels 0/1.
+
+def check_activations(activations, sizes: list[int]) -> list:
+    """Return one activation object per layer for a network of layer sizes ``sizes``, or raise.
+
+    ``None`` gives ReLU for the hidden layers and linear for the output layer. Each layer
+    needs its own instance (activations cache their input), and a softmax output needs
+    at least two units.
     """
-    arr = np.asarray(y)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"{name} must hold class labels, got dtype {arr.dtype}")
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim == 2:
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} contains NaN or infinite values; expected one-hot rows")
-        if n_classes is not None and arr.shape[1] != n_classes:
-            raise ValueError(
-                f"{name} has {arr.shape[1]} columns, expected {n_classes} (one per class)"
-            )
-        return np.argmax(arr, axis=1)
-    if arr.ndim != 1:
+    from .activations import Softmax, get_activation
+
+    n_layers = len(sizes) - 1
+    if activations is None:
+        activations = ["relu"] * (n_layers - 1) + ["linear"]
+    elif isinstance(activations, (str, bytes)) or not hasattr(activations, "__len__"):
+        raise TypeError(f"activations must be a list with one activation per layer, got {type(activations).__name__}")
+    if len(activations) != n_layers:
         raise ValueError(
-            f"{name} must be labels of shape (N,) or one-hot rows of shape (N, K), got shape {arr.shape}"
+            f"activations must have one entry per layer: {n_layers} layer(s) for "
+            f"layer_sizes {sizes}, got {len(activations)}"
         )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values; expected integer class labels")
-    if not np.issubdtype(arr.dtype, np.integer) and arr.dtype != bool:
-        if not np.all(arr == np.round(arr)):
-            raise ValueError(f"{name} must hold integer class labels, got non-integer values such as {arr[arr != np.round(arr)][0]}")
-    labels = arr.astype(np.int64)
-    if labels.size and labels.min() < 0:
-        raise ValueError(f"{name} holds a negative class label ({labels.min()}); labels must lie in [0, n_classes)")
-    if n_classes is not None and labels.size and labels.max() >= n_classes:
+    acts = [get_activation(a) for a in activations]
+    if len({id(a) for a in acts}) != len(acts):
         raise ValueError(
-            f"{name} holds class label {labels.max()}, out of range for {n_classes} classes: "
-            f"labels must lie in [0, {n_classes - 1}]"
+            "the same Activation instance is used for two layers; it caches its input, "
+            "so give each layer its own (e.g. [ReLU(), ReLU()] or names)"
         )
-    return labels
+    if isinstance(acts[-1], Softmax) and sizes[-1] < 2:
+        raise ValueError("a softmax output needs at least 2 units: softmax of one number is always 1")
+    return acts
 
 
-def one_hot(labels, n_classes: int | None = None, *, dtype=np.float64) -> np.ndarray:
-    """Encode integer labels of shape (N,) as one-hot rows of shape (N, K)."""
-    labels = class_labels(labels, "labels", n_classes=n_classes)
-    if n_classes is None:
-        n_classes = int(labels.max()) + 1 if labels.size else 0
-    n_classes = check_positive_int(n_classes, "n_classes")
-    out = np.zeros((labels.shape[0], n_classes), dtype=dtype)
-    out[np.arange(labels.shape[0]), labels] = 1
-    return out
+def check_dtype(dtype) -> np.dtype:
+    """Return ``dtype`` as a NumPy dtype if it is float32 or float64, else raise."""
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    return dtype

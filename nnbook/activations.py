@@ -38,6 +38,16 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     For :math:`z \ge 0` it evaluates :math:`1/(1 + e^{-z})`, for :math:`z < 0` the
     equal form :math:`e^{z}/(1 + e^{z})`, so ``exp`` never overflows.
 
+    Parameters
+    ----------
+    z : array_like
+        Any shape; integers are computed as float64.
+
+    Returns
+    -------
+    ndarray
+        :math:`\sigma(z)`, same shape, in [0, 1].
+
     Examples
     --------
     >>> import numpy as np
@@ -58,6 +68,16 @@ def softmax(z: np.ndarray) -> np.ndarray:
     The row maximum is subtracted first. This is exact, not an approximation:
     softmax is invariant to adding a constant to every logit of a row, and after
     the shift every exponent is :math:`\le 0`, so nothing overflows.
+
+    Parameters
+    ----------
+    z : array_like, shape (N, K)
+        Logits, one row per sample.
+
+    Returns
+    -------
+    ndarray, shape (N, K)
+        Rows of probabilities summing to 1.
 
     Examples
     --------
@@ -85,11 +105,33 @@ class Activation:
     name = "activation"
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        """Apply the activation to ``z`` of shape (batch_size, n_units)."""
+        """Apply the activation to ``z`` of shape (batch_size, n_units).
+
+        Parameters
+        ----------
+        z : ndarray, shape (batch_size, n_units)
+            The pre-activation :math:`Z`.
+
+        Returns
+        -------
+        ndarray, shape (batch_size, n_units)
+            The activation :math:`A`.
+        """
         raise NotImplementedError
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """Return dL/dz given dL/da of shape (batch_size, n_units)."""
+        r"""Return dL/dz given dL/da of shape (batch_size, n_units).
+
+        Parameters
+        ----------
+        grad_output : ndarray, shape (batch_size, n_units)
+            :math:`\partial L/\partial A` for the last :meth:`forward`.
+
+        Returns
+        -------
+        ndarray, shape (batch_size, n_units)
+            :math:`\partial L/\partial Z`.
+        """
         raise NotImplementedError
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
@@ -102,9 +144,7 @@ class Activation:
         """Return the cached array ``attr``, checking ``grad_output`` matches it."""
         cached = getattr(self, attr, None)
         if cached is None:
-            raise RuntimeError(
-                f"{type(self).__name__}.backward called before forward: nothing is cached"
-            )
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward: nothing is cached")
         grad_output = np.asarray(grad_output)
         if grad_output.shape != cached.shape:
             raise ValueError(
@@ -133,7 +173,7 @@ class ReLU(Activation):
 
     name = "relu"
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.z = None
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -165,7 +205,7 @@ class Sigmoid(Activation):
 
     name = "sigmoid"
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.a = None
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -194,7 +234,7 @@ class Tanh(Activation):
 
     name = "tanh"
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.a = None
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -234,7 +274,7 @@ class Softmax(Activation):
 
     name = "softmax"
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.a = None
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -259,7 +299,7 @@ class Linear(Activation):
 
     name = "linear"
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.z = None
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -292,6 +332,11 @@ def get_activation(name_or_instance) -> Activation:
     TypeError
         For anything that is not a name, class or instance of :class:`Activation`.
 
+    Returns
+    -------
+    Activation
+        A new instance for a name or class; the instance itself otherwise.
+
     Examples
     --------
     >>> get_activation("ReLU")
@@ -312,9 +357,7 @@ def get_activation(name_or_instance) -> Activation:
     if isinstance(name_or_instance, str):
         key = name_or_instance.strip().lower()
         if key not in ACTIVATIONS:
-            raise ValueError(
-                f"unknown activation {name_or_instance!r}; choose one of {', '.join(ACTIVATIONS)}"
-            )
+            raise ValueError(f"unknown activation {name_or_instance!r}; choose one of {', '.join(ACTIVATIONS)}")
         return ACTIVATIONS[key]()
     raise TypeError(
         "activation must be a name (one of "

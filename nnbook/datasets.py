@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_matrix, as_rng, check_fraction, check_positive_int, class_labels
-from ._checks import one_hot as _one_hot
+from ._checks import as_matrix, as_rng, check_fraction, check_positive_int
+from .targets import class_labels
+from .targets import one_hot as _one_hot
 
 __all__ = [
     "generate_xor_data",
@@ -32,6 +33,20 @@ __all__ = [
 def one_hot(labels, n_classes: int | None = None, *, dtype=np.float64) -> np.ndarray:
     """Encode integer labels of shape (N,) as one-hot rows of shape (N, n_classes).
 
+    Parameters
+    ----------
+    labels : array_like, shape (N,)
+        Integer class labels.
+    n_classes : int, optional
+        By default the largest label plus one.
+    dtype : numpy dtype
+        Of the result.
+
+    Returns
+    -------
+    ndarray, shape (N, n_classes)
+        One-hot rows.
+
     Examples
     --------
     >>> one_hot([0, 2, 1]).tolist()
@@ -44,7 +59,9 @@ def one_hot(labels, n_classes: int | None = None, *, dtype=np.float64) -> np.nda
     return _one_hot(labels, n_classes, dtype=dtype)
 
 
-def generate_xor_data(n_samples: int = 200, *, rng=None):
+def generate_xor_data(
+    n_samples: int = 200, *, rng: np.random.Generator | int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The XOR problem: label 1 where the two coordinates have the same sign.
 
     Points are standard normal in the plane; the classes are the quadrant
@@ -55,6 +72,13 @@ def generate_xor_data(n_samples: int = 200, *, rng=None):
     X : ndarray, shape (n_samples, 2)
     y_onehot : ndarray, shape (n_samples, 2)
     y : ndarray of int, shape (n_samples,)
+
+    Parameters
+    ----------
+    n_samples : int
+        The number of points.
+    rng : numpy.random.Generator, int or None
+        The source of the points (``None``: seeded with 0).
 
     Examples
     --------
@@ -71,7 +95,9 @@ def generate_xor_data(n_samples: int = 200, *, rng=None):
     return X, _one_hot(y, 2), y
 
 
-def generate_spiral_data(n_samples: int = 100, n_classes: int = 3, *, noise: float = 0.2, rng=None):
+def generate_spiral_data(
+    n_samples: int = 100, n_classes: int = 3, *, noise: float = 0.2, rng: np.random.Generator | int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Interleaved spirals, ``n_samples`` points per class (CS231n's classic data).
 
     Class ``k`` has radius growing linearly from 0 to 1 and angle from ``4k``
@@ -83,6 +109,17 @@ def generate_spiral_data(n_samples: int = 100, n_classes: int = 3, *, noise: flo
     y_onehot : ndarray, shape (n_samples * n_classes, n_classes)
     y : ndarray of int, shape (n_samples * n_classes,)
         Sorted by class: split with :func:`train_val_split`, never by slicing.
+
+    Parameters
+    ----------
+    n_samples : int
+        Points per class.
+    n_classes : int
+        The number of spiral arms.
+    noise : float
+        Standard deviation of the angle's noise, >= 0.
+    rng : numpy.random.Generator, int or None
+        The source of the noise (``None``: seeded with 0).
     """
     n_samples = check_positive_int(n_samples, "n_samples")
     n_classes = check_positive_int(n_classes, "n_classes")
@@ -102,7 +139,14 @@ def generate_spiral_data(n_samples: int = 100, n_classes: int = 3, *, noise: flo
     return X, _one_hot(y, n_classes), y
 
 
-def train_val_split(X, y, val_fraction: float = 0.2, *, rng=None, stratify: bool = True):
+def train_val_split(
+    X: np.ndarray,
+    y: np.ndarray,
+    val_fraction: float = 0.2,
+    *,
+    rng: np.random.Generator | int | None = None,
+    stratify: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle and split into training and validation sets.
 
     With ``stratify=True`` (the default) every class keeps its proportion in
@@ -132,9 +176,7 @@ def train_val_split(X, y, val_fraction: float = 0.2, *, rng=None, stratify: bool
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim == 0 or y.ndim == 0 or X.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"X and y must have the same number of samples, got shapes {X.shape} and {y.shape}"
-        )
+        raise ValueError(f"X and y must have the same number of samples, got shapes {X.shape} and {y.shape}")
     val_fraction = check_fraction(val_fraction, "val_fraction", low_inclusive=False)
     n = X.shape[0]
     rng = as_rng(rng)
@@ -159,7 +201,7 @@ def train_val_split(X, y, val_fraction: float = 0.2, *, rng=None, stratify: bool
     return X[train_idx], X[val_idx], y[train_idx], y[val_idx]
 
 
-def standardize(X_train, *others):
+def standardize(X_train: np.ndarray, *others: np.ndarray) -> tuple:
     """Scale features to mean 0 and standard deviation 1 using the training set's statistics only.
 
     Constant features (standard deviation 0, e.g. the blank border pixels of the
@@ -170,6 +212,13 @@ def standardize(X_train, *others):
     tuple
         The scaled ``X_train``, then each array of ``others`` scaled with the
         same mean and scale, then ``(mean, scale)``.
+
+    Parameters
+    ----------
+    X_train : array_like, shape (N, d)
+        The data whose statistics are used.
+    *others : array_like, shape (M, d)
+        Further data sets (validation, test), scaled like ``X_train``.
 
     Examples
     --------
@@ -192,6 +241,17 @@ class DataSplit:
     """A train/validation/test split, standardised with the training statistics.
 
     Labels are integer classes, shape (N,).
+
+    Parameters
+    ----------
+    X_train, X_val, X_test : ndarray
+        The standardised features of each part.
+    y_train, y_val, y_test : ndarray of int
+        The labels of each part.
+    feature_names, target_names : list of str
+        The names of the features and of the classes.
+    mean, scale : ndarray
+        The training statistics used to standardise.
     """
 
     X_train: np.ndarray
@@ -207,10 +267,12 @@ class DataSplit:
 
     @property
     def n_features(self) -> int:
+        """The number of features (columns of ``X_train``)."""
         return self.X_train.shape[1]
 
     @property
     def n_classes(self) -> int:
+        """The number of classes (``len(target_names)``)."""
         return len(self.target_names)
 
 
@@ -222,22 +284,34 @@ def _split_and_scale(X, y, feature_names, target_names, val_fraction, test_fract
         )
     rng = as_rng(rng)
     X_rest, X_test, y_rest, y_test = train_val_split(X, y, test_fraction, rng=rng)
-    X_train, X_val, y_train, y_val = train_val_split(
-        X_rest, y_rest, val_fraction / (1 - test_fraction), rng=rng
-    )
+    X_train, X_val, y_train, y_val = train_val_split(X_rest, y_rest, val_fraction / (1 - test_fraction), rng=rng)
     X_train, X_val, X_test, (mean, scale) = standardize(X_train, X_val, X_test)
     return DataSplit(
         X_train, X_val, X_test, y_train, y_val, y_test, list(feature_names), list(target_names), mean, scale
     )
 
 
-def load_breast_cancer(*, val_fraction: float = 0.2, test_fraction: float = 0.2, rng=None) -> DataSplit:
+def load_breast_cancer(
+    *, val_fraction: float = 0.2, test_fraction: float = 0.2, rng: np.random.Generator | int | None = None
+) -> DataSplit:
     """The Wisconsin diagnostic breast-cancer data (569 biopsies, 30 nuclear features).
 
     Shipped with scikit-learn (``sklearn.datasets.load_breast_cancer``):
     features of cell nuclei measured on digitised fine-needle aspirate images;
     label 0 = malignant, 1 = benign. Split stratified into train, validation and
     test sets and standardised with the training set's statistics only.
+
+    Parameters
+    ----------
+    val_fraction, test_fraction : float
+        The fractions of the 569 biopsies held out for validation and for testing.
+    rng : numpy.random.Generator, int or None
+        Drives the split (``None``: seeded with 0).
+
+    Returns
+    -------
+    DataSplit
+        The split, standardised with the training statistics.
     """
     from sklearn import datasets as skd
 
@@ -247,17 +321,36 @@ def load_breast_cancer(*, val_fraction: float = 0.2, test_fraction: float = 0.2,
     )
 
 
-def load_digits(*, val_fraction: float = 0.2, test_fraction: float = 0.2, rng=None) -> DataSplit:
+def load_digits(
+    *, val_fraction: float = 0.2, test_fraction: float = 0.2, rng: np.random.Generator | int | None = None
+) -> DataSplit:
     """Handwritten digits as 8x8 images (1797 samples, 64 pixel features, 10 classes).
 
     Shipped with scikit-learn (``sklearn.datasets.load_digits``). Split
     stratified into train, validation and test sets and standardised with the
     training set's statistics only (the pixels' original range is 0-16).
+
+    Parameters
+    ----------
+    val_fraction, test_fraction : float
+        The fractions of the 1797 images held out for validation and for testing.
+    rng : numpy.random.Generator, int or None
+        Drives the split (``None``: seeded with 0).
+
+    Returns
+    -------
+    DataSplit
+        The split, standardised with the training statistics.
     """
     from sklearn import datasets as skd
 
     data = skd.load_digits()
     return _split_and_scale(
-        data.data, data.target, data.feature_names, [str(t) for t in data.target_names],
-        val_fraction, test_fraction, rng,
+        data.data,
+        data.target,
+        data.feature_names,
+        [str(t) for t in data.target_names],
+        val_fraction,
+        test_fraction,
+        rng,
     )

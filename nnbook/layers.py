@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_rng, check_positive_float, check_positive_int
+from ._checks import as_matrix, as_rng, check_dtype, check_positive_float, check_positive_int
 from .activations import Activation, ReLU, get_activation
 
-__all__ = ["Layer", "Dense", "INITIALIZERS", "initial_weights"]
+__all__ = ["Layer", "Dense", "INITIALIZERS", "initial_weights", "gradient_descent"]
 
 #: Weight initialisation schemes known to :class:`Dense`.
 INITIALIZERS = ("he", "glorot")
@@ -31,6 +31,22 @@ def initial_weights(
         variance :math:`2/(n_{in} + n_{out})`, for sigmoid, tanh, softmax and linear
         units (Glorot and Bengio, 2010; Keras' default ``glorot_uniform``).
 
+    Parameters
+    ----------
+    output_dim, input_dim : int
+        The shape of ``W``: :math:`n_{out}` and :math:`n_{in}`.
+    init : {"he", "glorot"}
+        The scheme.
+    rng : numpy.random.Generator
+        The source of the random numbers.
+    dtype : numpy dtype
+        Of the result.
+
+    Returns
+    -------
+    ndarray, shape (output_dim, input_dim)
+        The weights.
+
     Examples
     --------
     >>> import numpy as np
@@ -46,6 +62,33 @@ def initial_weights(
     raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITIALIZERS)}")
 
 
+def gradient_descent(param: np.ndarray, grad: np.ndarray, learning_rate: float) -> None:
+    r"""The gradient-descent rule :math:`\theta \leftarrow \theta - \eta g`, in place.
+
+    The one implementation of the rule: :meth:`Layer.update`,
+    :meth:`nnbook.network.NeuralNetwork.update` and :class:`nnbook.optimizers.SGD` without
+    momentum all call it. Written as Keras writes it (``grad * learning_rate``, then subtracted).
+
+    Parameters
+    ----------
+    param : ndarray
+        The parameter, updated in place.
+    grad : ndarray
+        Its gradient, same shape.
+    learning_rate : float
+        :math:`\eta`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([1.0, 2.0])
+    >>> gradient_descent(w, np.array([10.0, -10.0]), 0.1)
+    >>> w.tolist()
+    [0.0, 3.0]
+    """
+    param -= grad * learning_rate
+
+
 class Layer:
     """Base class of layers.
 
@@ -58,25 +101,53 @@ class Layer:
         by :meth:`backward`.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
 
     def forward(self, a_prev: np.ndarray) -> np.ndarray:
-        """Return the layer's output for an input of shape (batch_size, input_dim)."""
+        """Return the layer's output for an input of shape (batch_size, input_dim).
+
+        Parameters
+        ----------
+        a_prev : ndarray, shape (batch_size, input_dim)
+            The input.
+
+        Returns
+        -------
+        ndarray, shape (batch_size, output_dim)
+            The output.
+        """
         raise NotImplementedError
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """Given dL/d(output), fill ``grads`` and return dL/d(input)."""
+        """Given dL/d(output), fill ``grads`` and return dL/d(input).
+
+        Parameters
+        ----------
+        grad_output : ndarray, shape (batch_size, output_dim)
+            dL/d(output) of the last :meth:`forward`.
+
+        Returns
+        -------
+        ndarray, shape (batch_size, input_dim)
+            dL/d(input).
+        """
         raise NotImplementedError
 
     def update(self, learning_rate: float) -> None:
-        """Plain gradient descent on every parameter: ``p -= learning_rate * grad``."""
+        """Plain gradient descent on every parameter (:func:`gradient_descent`).
+
+        Parameters
+        ----------
+        learning_rate : float
+            The step size, > 0.
+        """
         learning_rate = check_positive_float(learning_rate, "learning_rate")
         for key, param in self.params.items():
             if key not in self.grads:
                 raise RuntimeError(f"no gradient for parameter {key!r}: call backward before update")
-            param -= learning_rate * self.grads[key]
+            gradient_descent(param, self.grads[key], learning_rate)
 
 
 class Dense(Layer):
@@ -129,17 +200,14 @@ class Dense(Layer):
         activation=None,
         *,
         init: str | None = None,
-        rng=None,
+        rng: np.random.Generator | int | None = None,
         dtype=np.float64,
-    ):
+    ) -> None:
         super().__init__()
         self.input_dim = check_positive_int(input_dim, "input_dim")
         self.output_dim = check_positive_int(output_dim, "output_dim")
         self.activation: Activation = get_activation(activation)
-        dtype = np.dtype(dtype)
-        if dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {dtype}")
-        self.dtype = dtype
+        self.dtype = dtype = check_dtype(dtype)
         if init is None:
             init = "he" if isinstance(self.activation, ReLU) else "glorot"
         self.init = init
@@ -164,41 +232,57 @@ class Dense(Layer):
         """Number of trainable numbers: output_dim * input_dim + output_dim."""
         return sum(p.size for p in self.params.values())
 
-    def forward(self, a_prev: np.ndarray) -> np.ndarray:
+    def forward(self, a_prev: np.ndarray, *, check_input: bool = True, activate: bool = True) -> np.ndarray:
         """Forward pass: return :math:`A = \\sigma(A_{prev} W^\\top + b)`.
 
         Parameters
         ----------
         a_prev : ndarray, shape (batch_size, input_dim)
+            The input; NaN or infinite entries are rejected.
+        check_input : bool
+            ``False`` skips the checks of ``a_prev`` (shape, finiteness, dtype), for a
+            caller that has validated it already (:class:`~nnbook.network.NeuralNetwork`).
+        activate : bool
+            ``False`` stops at :math:`Z` and returns it, for a loss that computes the
+            activation itself (the fused softmax + cross-entropy).
 
         Returns
         -------
         ndarray, shape (batch_size, output_dim)
+            :math:`A` (or :math:`Z` when ``activate`` is false).
         """
-        a_prev = np.asarray(a_prev)
-        if a_prev.ndim != 2 or a_prev.shape[1] != self.input_dim:
-            raise ValueError(
-                f"Dense({self.input_dim}, {self.output_dim}) expects input of shape "
-                f"(batch_size, {self.input_dim}), got {a_prev.shape}"
-            )
-        a_prev = a_prev.astype(self.dtype, copy=False)
+        if check_input:
+            a_prev = self._check_input(a_prev)
         self.a_prev = a_prev
         self.z = a_prev @ self.params["W"].T + self.params["b"]  # Z = A_prev W^T + b
+        if not activate:
+            return self.z
         self.a = self.activation.forward(self.z)
         return self.a
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+    def _check_input(self, a_prev) -> np.ndarray:
+        shape = np.shape(a_prev)
+        if len(shape) != 2 or shape[1] != self.input_dim:
+            raise ValueError(
+                f"Dense({self.input_dim}, {self.output_dim}) expects input of shape "
+                f"(batch_size, {self.input_dim}), got {shape}"
+            )
+        return as_matrix(a_prev, "a_prev", dtype=self.dtype)
+
+    def backward(self, grad_output: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         """Backward pass from dL/dA: through the activation, then the affine map.
 
         Parameters
         ----------
         grad_output : ndarray, shape (batch_size, output_dim)
             dL/dA for this layer's output.
+        input_grad : bool
+            ``False`` skips dL/dA_prev (see :meth:`backward_from_z`).
 
         Returns
         -------
-        ndarray, shape (batch_size, input_dim)
-            dL/dA_prev.
+        ndarray, shape (batch_size, input_dim), or None
+            dL/dA_prev (None when ``input_grad`` is false).
         """
         if self.a is None:
             raise RuntimeError("Dense.backward called before forward")
@@ -208,9 +292,12 @@ class Dense(Layer):
                 f"Dense({self.input_dim}, {self.output_dim}).backward expects grad_output of shape "
                 f"{self.a.shape}, got {grad_output.shape}"
             )
-        return self.backward_from_z(self.activation.backward(grad_output))
+        delta = self.activation.backward(grad_output)
+        if input_grad:
+            return self.backward_from_z(delta)
+        return self.backward_from_z(delta, input_grad=False)
 
-    def backward_from_z(self, delta: np.ndarray) -> np.ndarray:
+    def backward_from_z(self, delta: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         r"""Backward pass from :math:`\delta = \partial L/\partial Z`, skipping the activation.
 
         Used directly when the activation's derivative has already been folded
@@ -219,11 +306,15 @@ class Dense(Layer):
         Parameters
         ----------
         delta : ndarray, shape (batch_size, output_dim)
+            :math:`\partial L/\partial Z` for this layer.
+        input_grad : bool
+            ``False`` skips :math:`\partial L/\partial A_{prev}`: the network's first layer
+            does not need it, since nothing is learned from :math:`\partial L/\partial X`.
 
         Returns
         -------
-        ndarray, shape (batch_size, input_dim)
-            :math:`\partial L/\partial A_{prev} = \delta W`.
+        ndarray, shape (batch_size, input_dim), or None
+            :math:`\partial L/\partial A_{prev} = \delta W` (None when ``input_grad`` is false).
         """
         if self.a_prev is None:
             raise RuntimeError("Dense.backward called before forward")
@@ -234,6 +325,8 @@ class Dense(Layer):
             )
         self.grads["W"] = delta.T @ self.a_prev  # dL/dW = delta^T A_prev
         self.grads["b"] = delta.sum(axis=0)  # dL/db = sum over the batch of delta
+        if not input_grad:
+            return None
         return delta @ self.params["W"]  # dL/dA_prev = delta W
 
     def __repr__(self) -> str:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_matrix, class_labels, one_hot
-from .activations import sigmoid
+from ._checks import as_matrix
+from .activations import Activation, Sigmoid, Softmax
+from .targets import targets
 
 __all__ = ["Loss", "MSELoss", "CrossEntropyLoss"]
 
@@ -24,10 +25,79 @@ class Loss:
     """Base class of losses: ``forward(y_pred, y_true) -> float`` and ``backward()``."""
 
     def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        """Return the loss of the predictions ``y_pred`` for the targets ``y_true``.
+
+        Parameters
+        ----------
+        y_pred : ndarray, shape (N, D)
+            The network's output.
+        y_true : array_like
+            The targets.
+
+        Returns
+        -------
+        float
+            The loss, a mean over the batch.
+        """
         raise NotImplementedError
 
     def backward(self) -> np.ndarray:
+        """Return dL/d(y_pred) for the last :meth:`forward`, shape (N, D).
+
+        Returns
+        -------
+        ndarray
+            The gradient.
+        """
         raise NotImplementedError
+
+    def fuses_with(self, activation: Activation, n_outputs: int) -> bool:
+        """Whether the loss is computed from the logits of ``activation`` with a fused gradient.
+
+        The loss, not the network, decides: a loss that returns True implements
+        ``forward_from_logits(logits, y_true)`` and ``backward_from_logits()``, and the
+        network then never applies the output activation's ``backward``.
+
+        Parameters
+        ----------
+        activation : Activation
+            The output layer's activation.
+        n_outputs : int
+            The output layer's number of units.
+
+        Returns
+        -------
+        bool
+            False for the base class.
+        """
+        return False
+
+    @staticmethod
+    def targets(y_true, n_rows: int, n_outputs: int, dtype=np.float64) -> np.ndarray:
+        """Return ``y_true`` encoded as this loss compares it, validated (here: as it is).
+
+        Training encodes its targets once with this, before the first epoch.
+
+        Parameters
+        ----------
+        y_true : array_like
+            The targets, one row per sample.
+        n_rows : int
+            The number of samples N.
+        n_outputs : int
+            The network's number of outputs.
+        dtype : numpy dtype
+            The network's dtype.
+
+        Returns
+        -------
+        ndarray
+            The encoded targets.
+        """
+        arr = np.asarray(y_true)
+        if arr.ndim == 0 or arr.shape[0] != n_rows:
+            raise ValueError(f"y_true must have one row per sample: expected length {n_rows}, got shape {arr.shape}")
+        return arr
 
     def __call__(self, y_pred, y_true) -> float:
         return self.forward(y_pred, y_true)
@@ -58,9 +128,34 @@ class MSELoss(Loss):
     [[-0.25, -0.25], [0.25, 0.25]]
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.y_pred = None
         self.y_true = None
+
+    @staticmethod
+    def targets(y_true, n_rows: int, n_outputs: int, dtype=np.float64) -> np.ndarray:
+        """Return ``y_true`` as a finite (N, D) matrix; shape (N,) is accepted when D = 1.
+
+        Parameters
+        ----------
+        y_true : array_like, shape (N, D) or (N,)
+            The targets.
+        n_rows, n_outputs : int
+            N and D.
+        dtype : numpy dtype
+            Of the result.
+
+        Returns
+        -------
+        ndarray, shape (N, D)
+            The targets.
+        """
+        arr = np.asarray(y_true)
+        if arr.ndim == 1 and n_outputs == 1:
+            arr = arr[:, None]
+        if arr.shape != (n_rows, n_outputs):
+            raise ValueError(f"MSELoss: y_true must have the shape of y_pred {(n_rows, n_outputs)}, got {arr.shape}")
+        return as_matrix(arr, "y_true", dtype=dtype)
 
     def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         """Return the mean squared error.
@@ -68,22 +163,28 @@ class MSELoss(Loss):
         Parameters
         ----------
         y_pred : ndarray, shape (N, D)
+            The predictions.
         y_true : ndarray, shape (N, D), or (N,) when D = 1
+            The targets.
+
+        Returns
+        -------
+        float
+            The loss.
         """
         y_pred = _check_pred(y_pred)
-        y_true = np.asarray(y_true)
-        if y_true.ndim == 1 and y_pred.shape[1] == 1:
-            y_true = y_true[:, None]
-        if y_true.shape != y_pred.shape:
-            raise ValueError(
-                f"MSELoss: y_true must have the shape of y_pred {y_pred.shape}, got {y_true.shape}"
-            )
-        y_true = as_matrix(y_true, "y_true", dtype=y_pred.dtype)
+        y_true = self.targets(y_true, *y_pred.shape, y_pred.dtype)
         self.y_pred, self.y_true = y_pred, y_true
         return float(np.mean((y_pred - y_true) ** 2))
 
     def backward(self) -> np.ndarray:
-        """Return dL/dY_pred = 2 (Y_pred - Y) / (N D), shape (N, D)."""
+        """Return dL/dY_pred = 2 (Y_pred - Y) / (N D), shape (N, D).
+
+        Returns
+        -------
+        ndarray, shape (N, D)
+            The gradient.
+        """
         if self.y_pred is None:
             raise RuntimeError("MSELoss.backward called before forward")
         return 2.0 * (self.y_pred - self.y_true) / self.y_pred.size
@@ -102,6 +203,11 @@ class CrossEntropyLoss(Loss):
 
     ``y_true`` may be integer labels of shape (N,) or one-hot (or soft) rows of
     shape (N, K); for the binary case labels 0/1 of shape (N,) or (N, 1).
+
+    Both cases are one computation: a single output is the probability :math:`p` of
+    class 1, so it is treated as the two classes :math:`[1 - p, p]` (and a single logit
+    :math:`z` as the two logits :math:`[0, z]`, since :math:`\sigma(z)` is the softmax of
+    :math:`[0, z]`), with targets :math:`[1 - y, y]`.
 
     Nothing is clipped: :meth:`forward` returns the exact value (``inf`` when a
     true class has probability exactly 0). A network whose last layer is softmax
@@ -122,59 +228,73 @@ class CrossEntropyLoss(Loss):
     [[0.99995, -0.99995]]
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.y_pred = None
         self.y_true = None
         self.probs = None
 
+    def fuses_with(self, activation: Activation, n_outputs: int) -> bool:
+        """True after a softmax output (K >= 2 units) or a single sigmoid unit.
+
+        Parameters
+        ----------
+        activation : Activation
+            The output layer's activation.
+        n_outputs : int
+            The output layer's number of units.
+
+        Returns
+        -------
+        bool
+            Whether the network should use :meth:`forward_from_logits` and
+            :meth:`backward_from_logits`.
+        """
+        return isinstance(activation, Softmax) or (isinstance(activation, Sigmoid) and n_outputs == 1)
+
     # -- targets -----------------------------------------------------------
     @staticmethod
     def targets(y_true, n_rows: int, n_outputs: int, dtype=np.float64) -> np.ndarray:
-        """Return ``y_true`` as an (N, K) array of target probabilities (one-hot for labels).
+        """Return ``y_true`` as an (N, K) array of target probabilities (:func:`nnbook.targets.targets`).
 
-        Raises a ``ValueError`` for a wrong length, labels out of range, or rows
-        that are not probability distributions.
+        Parameters
+        ----------
+        y_true : array_like
+            Labels (N,), one-hot rows (N, K), or for one output labels 0/1 of shape (N,) or (N, 1).
+        n_rows, n_outputs : int
+            N and K.
+        dtype : numpy dtype
+            Of the result.
+
+        Returns
+        -------
+        ndarray, shape (N, K)
+            The target probabilities.
         """
-        arr = np.asarray(y_true)
-        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-            raise TypeError(f"y_true must hold labels or probabilities, got dtype {arr.dtype}")
-        if arr.ndim == 0 or arr.shape[0] != n_rows:
-            raise ValueError(
-                f"y_true must have one row per sample: expected length {n_rows}, "
-                f"got shape {arr.shape}"
-            )
-        if n_outputs == 1:  # binary: labels or probabilities of class 1
-            if arr.ndim == 2 and arr.shape[1] == 1:
-                arr = arr[:, 0]
-            if arr.ndim != 1:
-                raise ValueError(
-                    f"binary cross-entropy (one output) needs y_true of shape ({n_rows},) or "
-                    f"({n_rows}, 1), got {arr.shape}"
-                )
-            arr = arr.astype(dtype)
-            if not np.all(np.isfinite(arr)) or np.any((arr < 0) | (arr > 1)):
-                raise ValueError("binary cross-entropy needs y_true in [0, 1] (labels 0/1), got values outside")
-            return arr[:, None]
-        if arr.ndim == 1:
-            return one_hot(class_labels(arr, "y_true", n_classes=n_outputs), n_outputs, dtype=dtype)
-        if arr.ndim != 2 or arr.shape[1] != n_outputs:
-            raise ValueError(
-                f"y_true must be labels of shape ({n_rows},) or one-hot rows of shape "
-                f"({n_rows}, {n_outputs}), got {arr.shape}"
-            )
-        arr = arr.astype(dtype)
-        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-            raise ValueError("one-hot y_true rows must be finite and non-negative, got negative or NaN/inf entries")
-        sums = arr.sum(axis=1)
-        off = np.abs(sums - 1) > 1e-6
-        if off.any():
-            bad = int(np.flatnonzero(off)[0])
-            raise ValueError(f"one-hot y_true rows must sum to 1, row {bad} sums to {sums[bad]:g}")
-        return arr
+        return targets(y_true, n_rows, n_outputs, dtype)
+
+    @staticmethod
+    def _two_classes(values: np.ndarray, y: np.ndarray, *, logits: bool):
+        """A single column (binary) as two classes: ``[1 - p, p]`` or logits ``[0, z]``, targets ``[1 - y, y]``."""
+        if values.shape[1] != 1:
+            return values, y
+        other = np.zeros_like(values) if logits else 1 - values
+        return np.hstack([other, values]), np.hstack([1 - y, y])
 
     # -- from probabilities --------------------------------------------------
     def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         """Cross-entropy of predicted probabilities ``y_pred`` of shape (N, K) or (N, 1).
+
+        Parameters
+        ----------
+        y_pred : ndarray, shape (N, K) or (N, 1)
+            Probabilities: rows summing to 1, or the probability of class 1.
+        y_true : array_like
+            Labels or one-hot rows (see :meth:`targets`).
+
+        Returns
+        -------
+        float
+            The loss; ``inf`` when a true class has probability 0.
 
         Raises
         ------
@@ -187,73 +307,101 @@ class CrossEntropyLoss(Loss):
             raise ValueError(
                 "CrossEntropyLoss.forward expects probabilities in [0, 1]; for logits use forward_from_logits"
             )
-        if p.shape[1] > 1:
-            tol = 1e-4 if p.dtype == np.float32 else 1e-8
-            if not np.allclose(p.sum(axis=1), 1, atol=tol, rtol=0):
-                raise ValueError(
-                    "CrossEntropyLoss.forward expects each row of y_pred to sum to 1 (softmax outputs); "
-                    "for logits use forward_from_logits"
-                )
         y = self.targets(y_true, p.shape[0], p.shape[1], p.dtype)
+        p2, y2 = self._two_classes(p, y, logits=False)
+        tol = 1e-4 if p.dtype == np.float32 else 1e-8
+        if not np.allclose(p2.sum(axis=1), 1, atol=tol, rtol=0):
+            raise ValueError(
+                "CrossEntropyLoss.forward expects each row of y_pred to sum to 1 (softmax outputs); "
+                "for logits use forward_from_logits"
+            )
         self.y_pred, self.y_true, self.probs = p, y, None
         with np.errstate(divide="ignore", invalid="ignore"):
-            if p.shape[1] == 1:
-                ll = np.where(y > 0, y * np.log(p), 0) + np.where(y < 1, (1 - y) * np.log1p(-p), 0)
-            else:
-                ll = np.where(y > 0, y * np.log(p), 0)  # 0 * log 0 counts as 0
+            ll = np.where(y2 > 0, y2 * np.log(p2), 0)  # 0 * log 0 counts as 0
         return float(-np.sum(ll) / p.shape[0])
 
     def backward(self) -> np.ndarray:
-        r"""Return :math:`\partial L/\partial P` for the last :meth:`forward`.
+        r"""Return :math:`\partial L/\partial P = -Y / (N P)` for the last :meth:`forward`.
 
-        Categorical: :math:`-Y / (N P)`; binary: :math:`(p - y) / (N p (1 - p))`.
+        For one output, :math:`p` enters both classes :math:`[1 - p, p]`, so its
+        derivative is the difference of the two columns:
+        :math:`-y/(N p) + (1 - y)/(N (1 - p))`.
+
+        Returns
+        -------
+        ndarray, shape of ``y_pred``
+            The gradient.
         """
         if self.y_pred is None:
             raise RuntimeError("CrossEntropyLoss.backward called before forward")
-        p, y, n = self.y_pred, self.y_true, self.y_pred.shape[0]
+        p, y = self._two_classes(self.y_pred, self.y_true, logits=False)
         with np.errstate(divide="ignore", invalid="ignore"):
-            if p.shape[1] == 1:
-                return (p - y) / (n * p * (1 - p))
-            return np.where(y > 0, -y / (n * p), 0.0)
+            grad = np.where(y > 0, -y / (p.shape[0] * p), 0.0)
+        if self.y_pred.shape[1] == 1:  # d/dp of the two classes [1 - p, p]
+            return grad[:, 1:] - grad[:, :1]
+        return grad
 
     # -- fused, from logits ----------------------------------------------------
-    def forward_from_logits(self, logits: np.ndarray, y_true: np.ndarray) -> float:
+    def forward_from_logits(self, logits: np.ndarray, y_true: np.ndarray, *, check_input: bool = True) -> float:
         r"""Cross-entropy of softmax(logits) (K >= 2) or sigmoid(logits) (K = 1), exactly.
 
         With log-sum-exp, :math:`\log p_{nk} = z_{nk} - \log\sum_j e^{z_{nj}}`, so
 
         .. math:: L = \frac{1}{N}\sum_n \Big(\log\sum_j e^{z_{nj}} - \sum_k y_{nk} z_{nk}\Big),
 
-        and for one logit :math:`L = \frac{1}{N}\sum_n \big(\log(1 + e^{z_n}) - y_n z_n\big)`.
-        Both are exact for any finite logits, where computing :math:`\log p` from
-        rounded probabilities gives ``-inf`` (or, clipped, a wrong finite number).
+        exact for any finite logits, where computing :math:`\log p` from rounded
+        probabilities gives ``-inf`` (or, clipped, a wrong finite number). One logit
+        :math:`z` is the pair :math:`[0, z]`, which gives
+        :math:`\log(1 + e^{z}) - y z`. The probabilities come from the same
+        exponentials and are kept in ``probs`` for :meth:`backward_from_logits`.
+
+        Parameters
+        ----------
+        logits : ndarray, shape (N, K)
+            The output layer's :math:`Z`.
+        y_true : array_like
+            Labels or one-hot rows (see :meth:`targets`).
+        check_input : bool
+            ``False`` skips the checks and the encoding: ``logits`` is a finite float
+            matrix and ``y_true`` already the output of :meth:`targets` (the training loop
+            encodes its targets once); NumPy's floating-point settings are then the caller's
+            (by default, and in training, an underflow to 0 is ignored).
+
+        Returns
+        -------
+        float
+            The loss.
         """
-        z = _check_pred(logits, "logits")
-        y = self.targets(y_true, z.shape[0], z.shape[1], z.dtype)
-        n = z.shape[0]
-        with np.errstate(under="ignore"):  # e^{z - max} rounding to 0 is exact, not an error
-            if z.shape[1] == 1:
-                self.probs = sigmoid(z)
-                per_sample = np.logaddexp(0, z) - y * z
-            else:
-                m = np.max(z, axis=1, keepdims=True)
-                e = np.exp(z - m)  # every exponent <= 0: nothing overflows
-                s = np.sum(e, axis=1, keepdims=True)
-                lse = m + np.log(s)  # log sum_j e^{z_j}
-                self.probs = e / s  # softmax(z), from the same exponentials
-                per_sample = lse * y.sum(axis=1, keepdims=True) - np.sum(y * z, axis=1, keepdims=True)
-        self.y_true, self.y_pred = y, None
-        return float(np.sum(per_sample) / n)
+        if check_input:
+            logits = _check_pred(logits, "logits")
+            y_true = self.targets(y_true, logits.shape[0], logits.shape[1], logits.dtype)
+            with np.errstate(under="ignore"):  # e^{z - max} rounding to 0 is exact, not an error
+                return self.forward_from_logits(logits, y_true, check_input=False)
+        z, y = self._two_classes(logits, y_true, logits=True)
+        m = z.max(axis=1, keepdims=True)
+        e = np.exp(z - m)  # every exponent <= 0: nothing overflows
+        s = e.sum(axis=1, keepdims=True)
+        lse = m + np.log(s)  # log sum_j e^{z_j}
+        per_sample = lse - (y * z).sum(axis=1, keepdims=True)  # each row of y sums to 1
+        probs = e / s  # softmax(z), from the same exponentials
+        self.probs = probs if logits.shape[1] > 1 else probs[:, 1:]
+        self.y_true, self.y_pred = y_true, None
+        return float(per_sample.sum() / logits.shape[0])
 
     def backward_from_logits(self) -> np.ndarray:
         r"""The fused gradient :math:`\partial L/\partial Z = (P - Y)/N`.
 
         This is where the softmax Jacobian and the cross-entropy derivative
-        cancel: :math:`\partial L/\partial z_j = \sum_k (-y_k/p_k)\,p_k(\delta_{kj} - p_j) = p_j - y_j`
+        cancel: :math:`\partial L/\partial z_j = \sum_k (-y_k/p_k)\,p_k([k = j] - p_j) = p_j - y_j`
         (using :math:`\sum_k y_k = 1`), and likewise :math:`p - y` for sigmoid with
         binary cross-entropy. The result is :math:`\delta` of the output layer; it
         must **not** be passed through the output activation's ``backward`` again
         (the source text's defect 3).
+
+        Returns
+        -------
+        ndarray, shape (N, K)
+            :math:`\delta^{(L)}`.
         """
         if self.probs is None:
             raise RuntimeError("CrossEntropyLoss.backward_from_logits called before forward_from_logits")

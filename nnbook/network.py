@@ -9,12 +9,17 @@ check tests exactly the path that training takes.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 
-from ._checks import as_matrix, as_rng, check_positive_float, check_positive_int, class_labels
-from .activations import Sigmoid, Softmax, get_activation
-from .layers import Dense
-from .losses import CrossEntropyLoss
+from ._checks import as_matrix, as_rng, check_activations, check_dtype, check_layer_sizes, check_positive_float
+from .activations import Sigmoid, Softmax
+from .layers import Dense, gradient_descent
+from .losses import Loss
+from .targets import class_labels
 
 __all__ = ["NeuralNetwork"]
 
@@ -58,52 +63,25 @@ class NeuralNetwork:
 
     def __init__(
         self,
-        layer_sizes,
-        activations=None,
+        layer_sizes: list[int],
+        activations: list | None = None,
         learning_rate: float = 0.01,
         *,
-        rng=None,
+        rng: np.random.Generator | int | None = None,
         dtype=np.float64,
         init: str | None = None,
-    ):
-        if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__len__"):
-            raise TypeError(f"layer_sizes must be a list of positive ints, got {type(layer_sizes).__name__}")
-        if len(layer_sizes) < 2:
-            raise ValueError(
-                f"layer_sizes needs at least an input and an output size, got {list(layer_sizes)}"
-            )
-        sizes = [check_positive_int(s, f"layer_sizes[{i}]") for i, s in enumerate(layer_sizes)]
-        n_layers = len(sizes) - 1
-        if activations is None:
-            activations = ["relu"] * (n_layers - 1) + ["linear"]
-        elif isinstance(activations, (str, bytes)) or not hasattr(activations, "__len__"):
-            raise TypeError(
-                f"activations must be a list with one activation per layer, got {type(activations).__name__}"
-            )
-        if len(activations) != n_layers:
-            raise ValueError(
-                f"activations must have one entry per layer: {n_layers} layer(s) for "
-                f"layer_sizes {sizes}, got {len(activations)}"
-            )
-        acts = [get_activation(a) for a in activations]
-        if len({id(a) for a in acts}) != len(acts):
-            raise ValueError(
-                "the same Activation instance is used for two layers; it caches its input, "
-                "so give each layer its own (e.g. [ReLU(), ReLU()] or names)"
-            )
-        if isinstance(acts[-1], Softmax) and sizes[-1] < 2:
-            raise ValueError("a softmax output needs at least 2 units: softmax of one number is always 1")
+    ) -> None:
+        sizes = check_layer_sizes(layer_sizes)
+        acts = check_activations(activations, sizes)
         self.layer_sizes = sizes
         self.learning_rate = check_positive_float(learning_rate, "learning_rate")
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.dtype = check_dtype(dtype)
         rng = as_rng(rng)
         self.layers = [
-            Dense(sizes[i], sizes[i + 1], acts[i], init=init, rng=rng, dtype=self.dtype)
-            for i in range(n_layers)
+            Dense(sizes[i], sizes[i + 1], acts[i], init=init, rng=rng, dtype=self.dtype) for i in range(len(sizes) - 1)
         ]
-        self.output = None
+        self.output = None  # the output of the last forward pass
+        self._check_inputs = True  # False only inside trusted_inputs()
 
     # -- inspection -------------------------------------------------------------
     @property
@@ -115,11 +93,22 @@ class NeuralNetwork:
         """``(name, array)`` for every parameter, e.g. ``("layer0.W", W)``.
 
         The arrays are the live parameters: changing them in place changes the network.
+
+        Returns
+        -------
+        list of (str, ndarray)
+            The parameters, in layer order.
         """
         return [(f"layer{i}.{k}", p) for i, layer in enumerate(self.layers) for k, p in layer.params.items()]
 
     def gradients(self) -> list[tuple[str, np.ndarray]]:
-        """``(name, array)`` for every gradient, aligned with :meth:`parameters`."""
+        """``(name, array)`` for every gradient, aligned with :meth:`parameters`.
+
+        Returns
+        -------
+        list of (str, ndarray)
+            The gradients of the last backward pass.
+        """
         out = []
         for i, layer in enumerate(self.layers):
             for k in layer.params:
@@ -129,12 +118,16 @@ class NeuralNetwork:
         return out
 
     def summary(self) -> str:
-        """A table of the layers, their shapes and parameter counts."""
+        """A table of the layers, their shapes and parameter counts.
+
+        Returns
+        -------
+        str
+            One row per layer and a total.
+        """
         rows = [f"{'layer':<8}{'shape of W':<14}{'activation':<12}{'params':>8}"]
         for i, layer in enumerate(self.layers):
-            rows.append(
-                f"{'layer' + str(i):<8}{str(layer.W.shape):<14}{layer.activation.name:<12}{layer.n_params:>8}"
-            )
+            rows.append(f"{'layer' + str(i):<8}{str(layer.W.shape):<14}{layer.activation.name:<12}{layer.n_params:>8}")
         rows.append(f"{'total':<34}{self.n_params:>8}")
         return "\n".join(rows)
 
@@ -143,60 +136,177 @@ class NeuralNetwork:
         return f"NeuralNetwork({self.layer_sizes}, activations={acts})"
 
     # -- forward and backward ---------------------------------------------------
-    def forward(self, X: np.ndarray) -> np.ndarray:
-        """Forward pass; returns the output layer's activations, shape (batch_size, n_outputs).
+    def check_data(self, X: np.ndarray, y: np.ndarray, loss_fn: Loss) -> tuple[np.ndarray, np.ndarray]:
+        """Validate ``X`` and encode ``y`` for ``loss_fn`` once, as every checked method does.
 
-        Raises ``ValueError`` for a wrong shape or NaN/inf in ``X``, and
-        ``FloatingPointError`` when the output is not finite (diverged weights).
+        Parameters
+        ----------
+        X : array_like, shape (N, n_inputs)
+            Finite inputs; cast to the network's dtype.
+        y : array_like
+            Targets, one row per sample.
+        loss_fn : Loss
+            Encodes ``y`` with its ``targets`` (one-hot rows for cross-entropy).
+
+        Returns
+        -------
+        X, Y : ndarray
+            What the methods accept inside :meth:`trusted_inputs`.
         """
-        out = as_matrix(X, "X", n_columns=self.layer_sizes[0], dtype=self.dtype)
-        for layer in self.layers:
-            out = layer.forward(out)
-        self.output = out
-        if not np.all(np.isfinite(out)):
+        X = as_matrix(X, "X", n_columns=self.layer_sizes[0], dtype=self.dtype)
+        encode = getattr(loss_fn, "targets", None)
+        Y = y if encode is None else encode(y, X.shape[0], self.layer_sizes[-1], self.dtype)
+        return X, Y
+
+    @contextmanager
+    def trusted_inputs(self) -> Iterator[None]:
+        """A context in which the methods trust their arguments and skip the checks.
+
+        Inside it, ``X`` and ``y`` passed to :meth:`forward`, :meth:`compute_loss`,
+        :meth:`compute_gradients` and :meth:`train_step` must be what :meth:`check_data`
+        returns. :func:`~nnbook.training.train_network` validates its data once and
+        trains inside this context (scikit-learn's ``assume_finite`` idea).
+
+        Yields
+        ------
+        None
+            Nothing; the checks are back on when the context ends.
+        """
+        previous, self._check_inputs = self._check_inputs, False
+        try:
+            yield
+        finally:
+            self._check_inputs = previous
+
+    def _check_output(self) -> None:
+        if not np.all(np.isfinite(self.output)):
             raise FloatingPointError(
                 "the network's output contains NaN or infinite values although X is finite: "
                 "its weights have diverged (or overflowed)"
             )
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Forward pass; returns the output layer's activations, shape (batch_size, n_outputs).
+
+        Parameters
+        ----------
+        X : ndarray, shape (batch_size, n_inputs)
+            The inputs (checked, except inside :meth:`trusted_inputs`).
+
+        Returns
+        -------
+        ndarray, shape (batch_size, n_outputs)
+            The output.
+
+        Raises
+        ------
+        ValueError
+            For a wrong shape or NaN/inf in ``X``.
+        FloatingPointError
+            When the output is not finite (diverged weights).
+        """
+        check = self._check_inputs
+        out = as_matrix(X, "X", n_columns=self.layer_sizes[0], dtype=self.dtype) if check else X
+        for layer in self.layers:
+            out = _forward_unchecked(layer, out)
+        self.output = out
+        if check:
+            self._check_output()
         return out
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         """Backward pass from dL/d(output); fills every layer's ``grads``.
 
-        Returns dL/dX.
+        Parameters
+        ----------
+        grad_output : ndarray, shape (batch_size, n_outputs)
+            dL/d(output) of the last forward pass.
+
+        Returns
+        -------
+        ndarray, shape (batch_size, n_inputs)
+            dL/dX.
         """
         grad = grad_output
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
         return grad
 
-    def _backward_from_output_z(self, delta: np.ndarray) -> np.ndarray:
-        """Backward pass from delta = dL/dZ of the output layer."""
-        grad = self.layers[-1].backward_from_z(delta)
-        for layer in reversed(self.layers[:-1]):
-            grad = layer.backward(grad)
-        return grad
+    def _backward_without_input_grad(self, grad: np.ndarray, *, from_z: bool) -> None:
+        """Backward pass from dL/d(output), or from dL/dZ of the output layer (``from_z``).
 
-    def uses_fused_output(self, loss_fn) -> bool:
+        Like :meth:`backward`, but the first layer skips dL/dX when it can.
+        """
+        layers = self.layers
+        last = len(layers) - 1
+        for i in range(last, -1, -1):
+            layer = layers[i]
+            backward = layer.backward_from_z if i == last and from_z else layer.backward
+            if i == 0 and _can_skip_input_grad(layer):
+                backward(grad, input_grad=False)
+            else:
+                grad = backward(grad)
+
+    def uses_fused_output(self, loss_fn: Loss) -> bool:
         """Whether ``loss_fn`` is computed from logits with the fused gradient.
 
-        True for :class:`~nnbook.losses.CrossEntropyLoss` after a softmax output
-        (K >= 2 units) or a sigmoid output (1 unit).
+        The loss decides (:meth:`~nnbook.losses.Loss.fuses_with`): for
+        :class:`~nnbook.losses.CrossEntropyLoss`, a softmax output (K >= 2 units) or a
+        sigmoid output (1 unit).
+
+        Parameters
+        ----------
+        loss_fn : Loss
+            The loss.
+
+        Returns
+        -------
+        bool
+            True for the fused path.
         """
+        fuses_with = getattr(loss_fn, "fuses_with", None)
         last = self.layers[-1]
-        return isinstance(loss_fn, CrossEntropyLoss) and (
-            isinstance(last.activation, Softmax)
-            or (isinstance(last.activation, Sigmoid) and last.output_dim == 1)
-        )
+        return fuses_with is not None and fuses_with(last.activation, last.output_dim)
 
-    def compute_loss(self, X: np.ndarray, y: np.ndarray, loss_fn) -> float:
-        """Forward pass and loss, without gradients (same path as :meth:`compute_gradients`)."""
-        out = self.forward(X)
+    def compute_loss(self, X: np.ndarray, y: np.ndarray, loss_fn: Loss) -> float:
+        """Forward pass and loss, without gradients (same path as :meth:`compute_gradients`).
+
+        Parameters
+        ----------
+        X : ndarray, shape (N, n_inputs)
+            The inputs.
+        y : array_like
+            The targets.
+        loss_fn : Loss
+            The loss.
+
+        Returns
+        -------
+        float
+            The loss. The output (probabilities, when fused) is in ``self.output``.
+        """
+        check = self._check_inputs
+        if check:
+            X, y = self.check_data(X, y, loss_fn)
         if self.uses_fused_output(loss_fn):
-            return loss_fn.forward_from_logits(self.layers[-1].z, y)
-        return loss_fn.forward(out, y)
+            out = X
+            for layer in self.layers[:-1]:
+                out = _forward_unchecked(layer, out)
+            last = self.layers[-1]
+            logits = last.forward(out, check_input=False, activate=False)
+            loss = loss_fn.forward_from_logits(logits, y, check_input=False)
+            # the probabilities, computed once, by the loss: cached as if the activation had run
+            self.output = last.a = last.activation.a = loss_fn.probs
+            if check and not math.isfinite(loss):  # non-finite logits give a non-finite loss
+                self._check_output()
+        else:
+            with self.trusted_inputs():
+                out = self.forward(X)
+            self._check_output()  # before the loss, whose own checks would blame y_pred
+            loss = loss_fn.forward(out, y)
+        return loss
 
-    def compute_gradients(self, X: np.ndarray, y: np.ndarray, loss_fn) -> float:
+    def compute_gradients(self, X: np.ndarray, y: np.ndarray, loss_fn: Loss) -> float:
         r"""Run forward, loss and backward; fill every layer's ``grads``; return the loss.
 
         Nothing is updated. With a softmax (or single sigmoid) output and
@@ -204,25 +314,65 @@ class NeuralNetwork:
         logits and the backward pass starts from the fused
         :math:`\delta = (P - Y)/N` (:meth:`~nnbook.losses.CrossEntropyLoss.backward_from_logits`);
         otherwise it starts from ``loss_fn.backward()`` through every activation.
+        No :math:`\partial L/\partial X` is computed: nothing learns from it.
+
+        Parameters
+        ----------
+        X : ndarray, shape (N, n_inputs)
+            The inputs.
+        y : array_like
+            The targets.
+        loss_fn : Loss
+            The loss.
+
+        Returns
+        -------
+        float
+            The loss.
         """
         loss = self.compute_loss(X, y, loss_fn)
         if self.uses_fused_output(loss_fn):
-            self._backward_from_output_z(loss_fn.backward_from_logits())
+            self._backward_without_input_grad(loss_fn.backward_from_logits(), from_z=True)
         else:
-            self.backward(loss_fn.backward())
+            self._backward_without_input_grad(loss_fn.backward(), from_z=False)
         return loss
 
     def update(self, learning_rate: float | None = None) -> None:
-        """Plain gradient descent step on every layer (``learning_rate`` overrides the default)."""
-        lr = self.learning_rate if learning_rate is None else learning_rate
-        for layer in self.layers:
-            layer.update(lr)
+        """Plain gradient descent on every parameter (:func:`~nnbook.optimizers.gradient_descent`).
 
-    def train_step(self, X: np.ndarray, y: np.ndarray, loss_fn, optimizer=None) -> float:
+        Parameters
+        ----------
+        learning_rate : float, optional
+            Overrides ``self.learning_rate`` for this step.
+        """
+        lr = self.learning_rate if learning_rate is None else check_positive_float(learning_rate, "learning_rate")
+        for layer in self.layers:
+            for key, param in layer.params.items():
+                if key not in layer.grads:
+                    raise RuntimeError("no gradients yet: call compute_gradients (or backward) first")
+                gradient_descent(param, layer.grads[key], lr)
+
+    def train_step(self, X: np.ndarray, y: np.ndarray, loss_fn: Loss, optimizer=None) -> float:
         """One step: :meth:`compute_gradients`, then an update; returns the loss before the step.
 
         With ``optimizer=None`` the update is plain gradient descent with
         ``self.learning_rate``; otherwise ``optimizer.step(self.parameters(), self.gradients())``.
+
+        Parameters
+        ----------
+        X : ndarray, shape (N, n_inputs)
+            A batch of inputs.
+        y : array_like
+            Its targets.
+        loss_fn : Loss
+            The loss.
+        optimizer : Optimizer, optional
+            The update rule.
+
+        Returns
+        -------
+        float
+            The loss before the step.
         """
         loss = self.compute_gradients(X, y, loss_fn)
         if optimizer is None:
@@ -233,23 +383,54 @@ class NeuralNetwork:
 
     # -- prediction -------------------------------------------------------------
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """The network's output for ``X`` (probabilities for a softmax/sigmoid output)."""
+        """The network's output for ``X`` (probabilities for a softmax/sigmoid output).
+
+        Parameters
+        ----------
+        X : ndarray, shape (N, n_inputs)
+            The inputs.
+
+        Returns
+        -------
+        ndarray, shape (N, n_outputs)
+            The output.
+        """
         return self.forward(X)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Class probabilities, shape (N, K); for one sigmoid unit, (N, 2) as [1 - p, p]."""
+        """Class probabilities, shape (N, K); for one sigmoid unit, (N, 2) as [1 - p, p].
+
+        Parameters
+        ----------
+        X : ndarray, shape (N, n_inputs)
+            The inputs.
+
+        Returns
+        -------
+        ndarray, shape (N, K)
+            Rows summing to 1.
+        """
         last = self.layers[-1].activation
         if not isinstance(last, (Softmax, Sigmoid)):
-            raise ValueError(
-                f"predict_proba needs a softmax or sigmoid output layer, this network ends in {last.name}"
-            )
+            raise ValueError(f"predict_proba needs a softmax or sigmoid output layer, this network ends in {last.name}")
         p = self.forward(X)
         if p.shape[1] == 1:
             return np.hstack([1 - p, p])
         return p
 
     def predict_classes(self, X: np.ndarray) -> np.ndarray:
-        """Predicted class labels, shape (N,): arg-max, or p >= 0.5 for one sigmoid unit."""
+        """Predicted class labels, shape (N,): arg-max, or p >= 0.5 for one sigmoid unit.
+
+        Parameters
+        ----------
+        X : ndarray, shape (N, n_inputs)
+            The inputs.
+
+        Returns
+        -------
+        ndarray of int, shape (N,)
+            The labels.
+        """
         return self.classes_from_output(self.forward(X))
 
     def classes_from_output(self, out: np.ndarray) -> np.ndarray:
@@ -257,6 +438,16 @@ class NeuralNetwork:
 
         Arg-max over the outputs; for a single output, ``p >= 0.5`` after a sigmoid and
         ``z >= 0`` otherwise.
+
+        Parameters
+        ----------
+        out : ndarray, shape (N, n_outputs)
+            An output of this network.
+
+        Returns
+        -------
+        ndarray of int, shape (N,)
+            The labels.
         """
         if out.shape[1] == 1:
             last = self.layers[-1].activation
@@ -265,10 +456,33 @@ class NeuralNetwork:
         return np.argmax(out, axis=1)
 
     def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
-        """Fraction of samples whose predicted class equals ``y`` (labels or one-hot)."""
+        """Fraction of samples whose predicted class equals ``y`` (labels or one-hot).
+
+        Parameters
+        ----------
+        X : ndarray, shape (N, n_inputs)
+            The inputs.
+        y : array_like
+            Labels (N,) or one-hot rows (N, K).
+
+        Returns
+        -------
+        float
+            In [0, 1].
+        """
         pred = self.predict_classes(X)
-        n_classes = max(2, self.layer_sizes[-1])
-        labels = class_labels(y, "y", n_classes=n_classes)
+        labels = class_labels(y, "y", n_classes=max(2, self.layer_sizes[-1]))
         if labels.shape[0] != pred.shape[0]:
             raise ValueError(f"y has {labels.shape[0]} labels for {pred.shape[0]} samples")
         return float(np.mean(pred == labels))
+
+
+def _forward_unchecked(layer, a_prev: np.ndarray) -> np.ndarray:
+    """``layer.forward`` without the input checks the network has made already (Dense layers)."""
+    return layer.forward(a_prev, check_input=False) if isinstance(layer, Dense) else layer.forward(a_prev)
+
+
+def _can_skip_input_grad(layer) -> bool:
+    """Whether ``layer`` takes ``input_grad=False``: a Dense whose backward pass is not overridden."""
+    cls = type(layer)
+    return isinstance(layer, Dense) and cls.backward_from_z is Dense.backward_from_z and cls.backward is Dense.backward

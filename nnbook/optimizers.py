@@ -15,13 +15,21 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_fraction, check_positive_float
+from .layers import gradient_descent
 from .schedules import LearningRateSchedule
 
 __all__ = ["Optimizer", "SGD", "Adam", "Adagrad", "RMSprop", "AdamW"]
 
 
 class Optimizer:
-    """Base class: :meth:`step` applies one update; ``iterations`` counts them."""
+    r"""Base class: :meth:`step` applies one update; ``iterations`` counts them.
+
+    Parameters
+    ----------
+    learning_rate : float or LearningRateSchedule
+        The step size :math:`\eta`, > 0, or a schedule from :mod:`nnbook.schedules`
+        evaluated at ``iterations``.
+    """
 
     def __init__(self, learning_rate):
         self.learning_rate = learning_rate  # a float > 0 or a schedule: see the property below
@@ -54,7 +62,7 @@ class Optimizer:
         lr = self._learning_rate
         return lr if isinstance(lr, LearningRateSchedule) else None
 
-    def step(self, params, grads) -> None:
+    def step(self, params: list[tuple[str, np.ndarray]], grads: list[tuple[str, np.ndarray]]) -> None:
         """Update every parameter in place from its gradient.
 
         Parameters
@@ -115,7 +123,7 @@ class SGD(Optimizer):
     [0.71]
     """
 
-    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False):
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False) -> None:
         super().__init__(learning_rate)
         self.momentum = check_fraction(momentum, "momentum")
         if not isinstance(nesterov, bool):
@@ -128,7 +136,7 @@ class SGD(Optimizer):
     def _update(self, name, param, grad):
         lr, mu = self.learning_rate, self.momentum
         if mu == 0:
-            param -= grad * lr
+            gradient_descent(param, grad, lr)
             return
         v = self._slot(self.velocities, name, param)
         v[...] = v * mu - grad * lr
@@ -178,12 +186,8 @@ class Adam(Optimizer):
     """
 
     def __init__(
-        self,
-        learning_rate: float = 1e-3,
-        beta_1: float = 0.9,
-        beta_2: float = 0.999,
-        epsilon: float = 1e-7,
-    ):
+        self, learning_rate: float = 1e-3, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7
+    ) -> None:
         super().__init__(learning_rate)
         self.beta_1 = check_fraction(beta_1, "beta_1", low_inclusive=False)
         self.beta_2 = check_fraction(beta_2, "beta_2", low_inclusive=False)
@@ -191,7 +195,14 @@ class Adam(Optimizer):
         self.m: dict[str, np.ndarray] = {}
         self.v: dict[str, np.ndarray] = {}
 
-    def step(self, params, grads) -> None:
+    def step(self, params: list[tuple[str, np.ndarray]], grads: list[tuple[str, np.ndarray]]) -> None:
+        """Fold the bias corrections into the step size of this step, then update every parameter.
+
+        Parameters
+        ----------
+        params, grads : list of (str, ndarray)
+            As for :meth:`Optimizer.step`.
+        """
         t = self.iterations + 1
         b1, b2 = self.beta_1, self.beta_2
         self._alpha = self.learning_rate * np.sqrt(1 - np.power(b2, t)) / (1 - np.power(b1, t))

@@ -16,7 +16,8 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from ._checks import as_matrix, class_labels
+from ._checks import as_matrix
+from .targets import class_labels
 
 __all__ = ["COLORS", "plot_training_history", "plot_decision_boundary"]
 

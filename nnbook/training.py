@@ -1,15 +1,26 @@
-"""The training loop: shuffled mini-batches, epoch by epoch, with a history of the metrics."""
+"""The training loop: shuffled mini-batches, epoch by epoch, with a history of the metrics.
+
+:func:`train_network` validates and encodes its data once, before the first epoch, and then
+runs three pieces: :func:`minibatches` (one epoch's shuffled batches), the network's
+``train_step`` on each batch, and :func:`evaluate` (one pass over the validation set, giving
+its loss and accuracy); :class:`EarlyStopping` decides when to stop.
+"""
 
 from __future__ import annotations
 
+import math
 import sys
+from collections.abc import Iterator
 
 import numpy as np
 
-from ._checks import as_rng, check_positive_int, class_labels
-from .losses import CrossEntropyLoss
+from ._checks import as_rng, check_positive_int
+from .losses import CrossEntropyLoss, Loss
+from .network import NeuralNetwork
+from .optimizers import Optimizer
+from .targets import class_labels
 
-__all__ = ["TrainingDiverged", "train_network"]
+__all__ = ["TrainingDiverged", "train_network", "minibatches", "evaluate", "EarlyStopping"]
 
 
 class TrainingDiverged(FloatingPointError):
@@ -21,9 +32,18 @@ class TrainingDiverged(FloatingPointError):
         The history of the epochs completed before the divergence.
     epoch, batch : int
         Where the non-finite loss appeared (0-based).
+
+    Parameters
+    ----------
+    message : str
+        What became non-finite, and where.
+    history : dict
+        See the attribute.
+    epoch, batch : int
+        See the attributes.
     """
 
-    def __init__(self, message: str, history: dict, epoch: int, batch: int):
+    def __init__(self, message: str, history: dict, epoch: int, batch: int) -> None:
         super().__init__(message)
         self.history = history
         self.epoch = epoch
@@ -40,17 +60,143 @@ def _diverged(what: str, history: dict, epoch: int, batch: int) -> TrainingDiver
     )
 
 
+def minibatches(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Yield the index arrays of one epoch's mini-batches.
+
+    A permutation of ``range(n)`` drawn from ``rng``, cut into slices of ``batch_size``
+    (the last one shorter when ``batch_size`` does not divide ``n``).
+
+    Parameters
+    ----------
+    n : int
+        The number of training samples.
+    batch_size : int
+        Samples per batch.
+    rng : numpy.random.Generator
+        Draws the permutation.
+
+    Yields
+    ------
+    ndarray of int
+        The indices of one batch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [len(idx) for idx in minibatches(10, 4, np.random.default_rng(0))]
+    [4, 4, 2]
+    """
+    order = rng.permutation(n)
+    for start in range(0, n, batch_size):
+        yield order[start : start + batch_size]
+
+
+def evaluate(
+    network: NeuralNetwork, X: np.ndarray, Y: np.ndarray, labels: np.ndarray | None, loss_fn: Loss
+) -> tuple[float, float]:
+    """Loss and accuracy of ``network`` from one forward pass.
+
+    Parameters
+    ----------
+    network : NeuralNetwork
+        The network.
+    X, Y : ndarray
+        Inputs and targets as :meth:`~nnbook.network.NeuralNetwork.check_data` returns them;
+        call it inside :meth:`~nnbook.network.NeuralNetwork.trusted_inputs`.
+    labels : ndarray of int or None
+        The class of each sample; ``None`` (not a classifier) gives an accuracy of NaN.
+    loss_fn : Loss
+        The loss.
+
+    Returns
+    -------
+    loss, accuracy : float
+        The accuracy uses :meth:`~nnbook.network.NeuralNetwork.classes_from_output`.
+    """
+    loss = network.compute_loss(X, Y, loss_fn)
+    if labels is None:
+        return loss, float("nan")
+    return loss, float(np.mean(network.classes_from_output(network.output) == labels))
+
+
+class EarlyStopping:
+    """Stop when the validation loss has not improved for ``patience`` epochs; keep the best weights.
+
+    Keras' ``EarlyStopping(patience=..., restore_best_weights=True)`` on ``val_loss``.
+
+    Parameters
+    ----------
+    patience : int
+        Epochs without improvement before stopping.
+
+    Attributes
+    ----------
+    best_epoch : int or None
+        The (0-based) epoch with the lowest validation loss so far.
+    """
+
+    def __init__(self, patience: int) -> None:
+        self.patience = check_positive_int(patience, "patience")
+        self.best_loss = math.inf
+        self.best_epoch: int | None = None
+        self.best_params: list[np.ndarray] | None = None
+
+    def should_stop(self, network: NeuralNetwork, epoch: int, val_loss: float) -> bool:
+        """Record epoch ``epoch`` (its weights if it is the best so far); True when training should stop.
+
+        Parameters
+        ----------
+        network : NeuralNetwork
+            The network, after the epoch.
+        epoch : int
+            The epoch, 0-based.
+        val_loss : float
+            Its validation loss, finite.
+
+        Returns
+        -------
+        bool
+            True when ``patience`` epochs have passed without improvement.
+        """
+        if val_loss < self.best_loss:
+            self.best_loss, self.best_epoch = val_loss, epoch
+            self.best_params = [p.copy() for _, p in network.parameters()]
+            return False
+        return epoch - self.best_epoch >= self.patience
+
+    def restore(self, network: NeuralNetwork) -> None:
+        """Put the weights of the best epoch back into ``network``.
+
+        Parameters
+        ----------
+        network : NeuralNetwork
+            The network.
+        """
+        for (_, p), best in zip(network.parameters(), self.best_params):
+            p[...] = best
+
+
+def _same_length(x_name: str, X, y_name: str, y) -> None:
+    n_x = np.shape(X)[0] if np.ndim(X) >= 1 else None
+    n_y = np.shape(y)[0] if np.ndim(y) >= 1 else None
+    if n_x is None or n_x != n_y:
+        raise ValueError(
+            f"{x_name} and {y_name} must have the same number of samples, got {x_name} of shape "
+            f"{np.shape(X)} and {y_name} of shape {np.shape(y)}"
+        )
+
+
 def train_network(
-    network,
-    X_train,
-    y_train,
-    X_val,
-    y_val,
-    loss_fn,
+    network: NeuralNetwork,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    loss_fn: Loss,
     epochs: int = 100,
     batch_size: int = 32,
-    optimizer=None,
-    rng=None,
+    optimizer: Optimizer | None = None,
+    rng: np.random.Generator | int | None = None,
     verbose: bool = False,
     progress: bool | None = None,
     patience: int | None = None,
@@ -58,19 +204,27 @@ def train_network(
     """Train ``network`` with mini-batches; return the history of losses and accuracies.
 
     Each epoch shuffles the training set with ``rng``, splits it into batches of
-    ``batch_size`` (the last one smaller) and calls
-    ``network.train_step(X_batch, y_batch, loss_fn, optimizer)`` on each.
+    ``batch_size`` (the last one smaller, see :func:`minibatches`) and calls
+    ``network.train_step(X_batch, y_batch, loss_fn, optimizer)`` on each. The data are
+    validated and encoded once, before the first epoch (``X`` cast to the network's
+    dtype, ``y`` to the targets the loss compares with), and the steps skip the checks.
 
     Parameters
     ----------
     network : NeuralNetwork
+        The network, trained in place.
     X_train : ndarray, shape (N, n_inputs)
+        Training inputs.
     y_train : ndarray, shape (N,) labels or (N, K) targets
+        Training targets.
     X_val, y_val : ndarray
         Validation data, evaluated after every epoch.
     loss_fn : Loss
+        The loss.
     epochs : int
+        Number of epochs.
     batch_size : int
+        Samples per batch.
     optimizer : Optimizer or None
         ``None``: plain gradient descent with ``network.learning_rate``.
     rng : numpy.random.Generator, int or None
@@ -80,12 +234,10 @@ def train_network(
     progress : bool or None
         Show a tqdm progress bar over the epochs. ``None``: only for runs of
         50 epochs or more when standard error is a terminal.
-
     patience : int or None
         Early stopping: stop when the validation loss has not improved for
         ``patience`` epochs in a row, and restore the weights of the epoch with the
-        lowest validation loss (Keras' ``EarlyStopping(patience=...,
-        restore_best_weights=True)``). ``None`` trains for all ``epochs``.
+        lowest validation loss (:class:`EarlyStopping`). ``None`` trains for all ``epochs``.
 
     Returns
     -------
@@ -101,34 +253,26 @@ def train_network(
     Raises
     ------
     TrainingDiverged
-        When a batch loss is NaN or infinite; its ``history`` attribute holds
-        the epochs completed before.
+        When a batch loss or the validation loss is NaN or infinite; its ``history``
+        attribute holds the epochs completed before.
     """
-    X_train = np.asarray(X_train)
-    X_val = np.asarray(X_val)
-    for x_name, X, y_name, y in (("X_train", X_train, "y_train", y_train), ("X_val", X_val, "y_val", y_val)):
-        n_x = X.shape[0] if X.ndim >= 1 else None
-        n_y = np.shape(y)[0] if np.ndim(y) >= 1 else None
-        if n_x is None or n_x != n_y:
-            raise ValueError(
-                f"{x_name} and {y_name} must have the same number of samples, got {x_name} of shape "
-                f"{X.shape} and {y_name} of shape {np.shape(y)}"
-            )
+    _same_length("X_train", X_train, "y_train", y_train)
+    _same_length("X_val", X_val, "y_val", y_val)
     epochs = check_positive_int(epochs, "epochs")
-    if patience is not None:
-        patience = check_positive_int(patience, "patience")
     batch_size = check_positive_int(batch_size, "batch_size")
+    stopper = EarlyStopping(patience) if patience is not None else None
     rng = as_rng(rng)
-    y_train = np.asarray(y_train)
+    # validate and encode everything once, up front, so a bad label fails before any training
+    X_train, Y_train = network.check_data(X_train, y_train, loss_fn)
+    X_val, Y_val = network.check_data(X_val, y_val, loss_fn)
     n = X_train.shape[0]
-    # validate everything once, up front, so a bad label fails before any training
-    network.compute_loss(X_train, y_train, loss_fn)
-    network.compute_loss(X_val, y_val, loss_fn)
 
     classify = isinstance(loss_fn, CrossEntropyLoss)
+    train_labels = val_labels = None
     if classify:
         n_classes = max(2, network.layer_sizes[-1])
         train_labels = class_labels(y_train, "y_train", n_classes=n_classes)
+        val_labels = class_labels(y_val, "y_val", n_classes=n_classes)
 
     history = {"train_loss": [], "val_loss": [], "train_acc": [], "val_acc": []}
     if progress is None:
@@ -139,49 +283,43 @@ def train_network(
 
         epoch_iter = tqdm(epoch_iter, desc="epochs", unit="epoch")
 
-    best_loss, best_params, best_epoch = np.inf, None, None
-    for epoch in epoch_iter:
-        order = rng.permutation(n)
-        total_loss, correct = 0.0, 0
-        for batch, start in enumerate(range(0, n, batch_size)):
-            idx = order[start : start + batch_size]
+    # a non-finite loss is reported as TrainingDiverged, never as a NumPy RuntimeWarning
+    with network.trusted_inputs(), np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for epoch in epoch_iter:
+            total_loss, correct = 0.0, 0
+            for batch, idx in enumerate(minibatches(n, batch_size, rng)):
+                try:
+                    loss = network.train_step(X_train[idx], Y_train[idx], loss_fn, optimizer)
+                except FloatingPointError as err:
+                    raise _diverged(f"a floating-point error ({err})", history, epoch, batch) from err
+                if not math.isfinite(loss):
+                    raise _diverged(f"the loss became {loss}", history, epoch, batch)
+                total_loss += loss * len(idx)
+                if classify:
+                    correct += int(np.count_nonzero(network.classes_from_output(network.output) == train_labels[idx]))
             try:
-                with np.errstate(over="ignore", invalid="ignore"):
-                    loss = network.train_step(X_train[idx], y_train[idx], loss_fn, optimizer)
-            except FloatingPointError as err:  # the network's output overflowed first
-                raise _diverged(f"the network's output stopped being finite ({err})", history, epoch, batch) from err
-            if not np.isfinite(loss):
-                raise _diverged(f"the loss became {loss}", history, epoch, batch)
-            total_loss += loss * len(idx)
-            if classify:
-                correct += int(np.sum(network.classes_from_output(network.output) == train_labels[idx]))
-        try:
-            with np.errstate(over="ignore", invalid="ignore"):
-                val_loss = network.compute_loss(X_val, y_val, loss_fn)
-        except FloatingPointError as err:  # the last update overflowed the weights
-            raise _diverged(f"the validation output stopped being finite ({err})", history, epoch, batch) from err
-        history["train_loss"].append(total_loss / n)
-        history["val_loss"].append(float(val_loss))
-        history["train_acc"].append(correct / n if classify else float("nan"))
-        history["val_acc"].append(network.accuracy(X_val, y_val) if classify else float("nan"))
-        if progress:
-            epoch_iter.set_postfix(loss=f"{history['train_loss'][-1]:.4f}", val_loss=f"{val_loss:.4f}")
-        if verbose and (epoch % 10 == 0 or epoch == epochs - 1):
-            print(
-                f"Epoch {epoch:3d}/{epochs}: train loss = {history['train_loss'][-1]:.4f}, "
-                f"val loss = {history['val_loss'][-1]:.4f}, train acc = {history['train_acc'][-1]:.4f}, "
-                f"val acc = {history['val_acc'][-1]:.4f}"
-            )
-        if patience is not None:
-            if val_loss < best_loss:
-                best_loss, best_epoch = val_loss, epoch
-                best_params = [p.copy() for _, p in network.parameters()]
-            elif epoch - best_epoch >= patience:
+                val_loss, val_acc = evaluate(network, X_val, Y_val, val_labels, loss_fn)
+            except FloatingPointError as err:
+                raise _diverged(f"the validation output stopped being finite ({err})", history, epoch, batch) from err
+            if not math.isfinite(val_loss):
+                raise _diverged(f"the validation loss became {val_loss}", history, epoch, batch)
+            history["train_loss"].append(total_loss / n)
+            history["val_loss"].append(val_loss)
+            history["train_acc"].append(correct / n if classify else float("nan"))
+            history["val_acc"].append(val_acc)
+            if progress:
+                epoch_iter.set_postfix(loss=f"{history['train_loss'][-1]:.4f}", val_loss=f"{val_loss:.4f}")
+            if verbose and (epoch % 10 == 0 or epoch == epochs - 1):
+                print(
+                    f"Epoch {epoch:3d}/{epochs}: train loss = {history['train_loss'][-1]:.4f}, "
+                    f"val loss = {history['val_loss'][-1]:.4f}, train acc = {history['train_acc'][-1]:.4f}, "
+                    f"val acc = {history['val_acc'][-1]:.4f}"
+                )
+            if stopper is not None and stopper.should_stop(network, epoch, val_loss):
                 break
     if progress:
         epoch_iter.close()
-    if patience is not None and best_params is not None:
-        for (_, p), best in zip(network.parameters(), best_params):
-            p[...] = best
-        history["best_epoch"] = best_epoch
+    if stopper is not None:
+        stopper.restore(network)
+        history["best_epoch"] = stopper.best_epoch
     return history

@@ -21,17 +21,22 @@ from nnbook.compare import (  # noqa: E402
 
 PARITY = 1e-10
 
+# the loss class, not an instance: a loss object keeps state, so every test makes its own
 CASES = {
-    "softmax-ce": (["relu", "softmax"], CrossEntropyLoss(), 3),
-    "sigmoid-bce": (["tanh", "sigmoid"], CrossEntropyLoss(), 1),
-    "linear-mse": (["relu", "linear"], MSELoss(), 2),
+    "softmax-ce": (["relu", "softmax"], CrossEntropyLoss, 3),
+    "sigmoid-bce": (["tanh", "sigmoid"], CrossEntropyLoss, 1),
+    "linear-mse": (["relu", "linear"], MSELoss, 2),
 }
 
 
+def loss_for(case):
+    return CASES[case][1]()
+
+
 def data(case, rng):
-    _, loss, n_out = CASES[case]
+    _, loss_cls, n_out = CASES[case]
     X = rng.normal(size=(48, 4))
-    if isinstance(loss, MSELoss):
+    if loss_cls is MSELoss:
         return X, rng.normal(size=(48, n_out))
     return X, rng.integers(0, max(n_out, 2), size=48)
 
@@ -44,7 +49,7 @@ def network(case, seed=0, dtype=np.float64):
 @pytest.mark.parametrize("case", CASES)
 def test_forward_and_loss_agree(case):
     X, y = data(case, np.random.default_rng(1))
-    result = compare_forward(network(case), X, y, CASES[case][1])
+    result = compare_forward(network(case), X, y, loss_for(case))
     assert result["max_output_diff"] < PARITY
     assert result["loss_diff"] < PARITY
 
@@ -52,7 +57,7 @@ def test_forward_and_loss_agree(case):
 @pytest.mark.parametrize("case", CASES)
 def test_gradients_agree_with_gradient_tape(case):
     X, y = data(case, np.random.default_rng(2))
-    errors = compare_gradients(network(case), X, y, CASES[case][1])
+    errors = compare_gradients(network(case), X, y, loss_for(case))
     assert len(errors) == 6
     assert max(errors.values()) < PARITY
 
@@ -69,7 +74,9 @@ OPTIMIZERS = {
 @pytest.mark.parametrize("case", ["softmax-ce", "linear-mse"])
 def test_trajectories_agree_for_200_steps(case, opt):
     X, y = data(case, np.random.default_rng(3))
-    result = compare_trajectories(network(case), X, y, CASES[case][1], OPTIMIZERS[opt](), steps=200, batch_size=16, rng=4)
+    result = compare_trajectories(
+        network(case), X, y, loss_for(case), OPTIMIZERS[opt](), steps=200, batch_size=16, rng=4
+    )
     assert len(result.loss_nnbook) == 200
     assert result.loss_nnbook[-1] < result.loss_nnbook[0]  # it really trained
     assert result.max_diff < PARITY
@@ -105,7 +112,9 @@ class WrongMomentum(SGD):
 def test_a_wrong_update_rule_is_detected(wrong):
     """Keras gets the rule of the parent class (Adam, SGD); the subclass's rule differs."""
     X, y = data("softmax-ce", np.random.default_rng(5))
-    result = compare_trajectories(network("softmax-ce"), X, y, CrossEntropyLoss(), wrong, steps=50, batch_size=16, rng=6)
+    result = compare_trajectories(
+        network("softmax-ce"), X, y, CrossEntropyLoss(), wrong, steps=50, batch_size=16, rng=6
+    )
     assert result.max_diff > PARITY
 
 
@@ -151,3 +160,13 @@ def test_compare_with_tensorflow_leaves_numpy_global_state_alone():
     before = np.random.get_state()[1].copy()
     compare_with_tensorflow(X[:30], y[:30], X[30:], y[30:], [2, 4, 2], epochs=1, rng=1)
     np.testing.assert_array_equal(np.random.get_state()[1], before)
+
+
+def test_copy_weights_to_keras_refuses_a_model_with_other_layers():
+    from nnbook.compare import copy_weights_to_keras
+
+    model = to_keras(NeuralNetwork([4, 8, 3], ["relu", "softmax"], rng=0))
+    with pytest.raises(ValueError, match="the Keras model has 2 Dense layers, the network 3"):
+        copy_weights_to_keras(NeuralNetwork([4, 8, 6, 3], ["relu", "relu", "softmax"], rng=0), model)
+    with pytest.raises(ValueError):  # same number of layers, other shapes: Keras refuses the kernel
+        copy_weights_to_keras(NeuralNetwork([4, 5, 3], ["relu", "softmax"], rng=0), model)

@@ -70,8 +70,9 @@ def test_spiral_geometry():
         np.testing.assert_allclose(radius[y == k], np.linspace(0, 1, 50), atol=1e-12)
     # without noise the angle is linear too: x = r sin t, y = r cos t
     t = np.linspace(4.0, 8.0, 50)
-    np.testing.assert_allclose(X[y == 1], np.c_[np.linspace(0, 1, 50) * np.sin(t), np.linspace(0, 1, 50) * np.cos(t)],
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        X[y == 1], np.c_[np.linspace(0, 1, 50) * np.sin(t), np.linspace(0, 1, 50) * np.cos(t)], atol=1e-12
+    )
 
 
 # -- reproducibility and the global random state -------------------------------------------------

@@ -9,18 +9,14 @@ import nnbook.gradcheck as gradcheck
 from nnbook import (
     CrossEntropyLoss,
     Dense,
+    GradientCheckResult,
     MSELoss,
     NeuralNetwork,
     check_gradients,
     finite_difference_gradient,
     rel_error,
 )
-from nnbook.pitfalls import (
-    DoubleMeanDense,
-    MSELossOverN,
-    SeedCrossEntropyLoss,
-    ravel_finite_difference_gradient,
-)
+from nnbook.pitfalls import DoubleMeanDense, MSELossOverN, SeedCrossEntropyLoss, ravel_finite_difference_gradient
 
 TOL = 1e-7
 ACTIVATIONS = ["relu", "sigmoid", "tanh", "softmax", "linear"]
@@ -46,8 +42,9 @@ def input_gradient_error(net, X, y, loss):
     X = np.array(X, dtype=np.float64)
     net.compute_loss(X, y, loss)
     if net.uses_fused_output(loss):
-        loss.forward_from_logits(net.layers[-1].z, y)
-        analytic = net._backward_from_output_z(loss.backward_from_logits())
+        analytic = net.layers[-1].backward_from_z(loss.backward_from_logits())
+        for layer in reversed(net.layers[:-1]):
+            analytic = layer.backward(analytic)
     else:
         analytic = net.backward(loss.backward())
     numeric = finite_difference_gradient(lambda: net.compute_loss(X, y, loss), X)
@@ -114,7 +111,7 @@ def test_single_dense_layer_against_finite_differences():
         layer.params["b"][:] = rng.normal(size=4)
         A, G = rng.normal(size=(5, 3)), rng.normal(size=(5, 4))
 
-        def f():
+        def f(layer=layer, A=A, G=G):
             return float(np.sum(G * layer.forward(A)))
 
         f()
@@ -146,14 +143,34 @@ def test_whole_networks(depth, batch_size, loss_name):
     assert set(result.errors) == {name for name, _ in net.parameters()}
 
 
-def test_check_is_run_on_the_training_path_and_leaves_gradients():
-    """check_gradients must compare the gradients compute_gradients produces."""
+def test_check_runs_the_fused_training_path():
+    """A bug only in the fused gradient (training's path) fails the check; backward is still right."""
+
+    class ForgotN(CrossEntropyLoss):
+        def backward_from_logits(self):
+            return self.probs - self.y_true
+
     rng = np.random.default_rng(5)
     net = NeuralNetwork([2, 3, 2], ["relu", "softmax"], rng=rng)
     X, y = rng.normal(size=(4, 2)), np.array([0, 1, 1, 0])
-    result = check_gradients(net, X, y, CrossEntropyLoss())
-    for name, g in net.gradients():
+    result = check_gradients(net, X, y, ForgotN())
+    assert not result.passed
+    assert 0.5 < result.max_error < 0.7  # gradients N = 4 times too large: |1 - 4| / (1 + 4)
+    for name, g in net.gradients():  # the analytic gradients are left in place
         np.testing.assert_array_equal(result.analytic[name], g)
+    assert check_gradients(net, X, y, CrossEntropyLoss()).passed
+
+
+def test_gradient_check_result_report_and_truth():
+    result = GradientCheckResult({"layer0.W": 3e-9, "layer0.b": 2e-3}, 1e-7, analytic={}, numerical={})
+    assert not result and not result.passed
+    assert result.max_error == 2e-3
+    lines = result.report().splitlines()
+    assert lines[1].split() == ["layer0.W", "3.00e-09", "PASS"]
+    assert lines[2].split() == ["layer0.b", "2.00e-03", "FAIL"]
+    assert lines[-1] == "gradient mismatch (tolerance 1e-07, worst 2.00e-03)"
+    passing = GradientCheckResult({"w": 1e-9}, 1e-7, analytic={}, numerical={})
+    assert passing and passing.report().splitlines()[-1].startswith("all gradients match")
 
 
 def test_float32_network_is_refused():
@@ -167,7 +184,7 @@ def test_finite_differences_write_through_any_layout():
     x_t = np.arange(6.0).reshape(3, 2).T  # a non-contiguous view
     for arr in (x, x_t):
         before = arr.copy()
-        g = finite_difference_gradient(lambda: float(np.sum(arr**3)), arr)
+        g = finite_difference_gradient(lambda arr=arr: float(np.sum(arr**3)), arr)
         assert rel_error(g, 3 * before**2) < 1e-9
         np.testing.assert_array_equal(arr, before)  # restored exactly
 

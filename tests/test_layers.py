@@ -140,10 +140,12 @@ def test_explicit_init_overrides_the_default():
     assert np.all(np.abs(glorot_relu.W) <= np.sqrt(6 / 700))
 
 
-def test_initial_weights_shapes_and_known_initializers():
-    assert INITIALIZERS == ("he", "glorot")
+def test_every_known_initializer_is_accepted_and_listed_when_one_is_unknown():
     for init in INITIALIZERS:
         assert initial_weights(3, 5, init, np.random.default_rng(0)).shape == (3, 5)
+        assert Dense(5, 3, init=init, rng=0).init == init
+    with pytest.raises(ValueError, match=", ".join(INITIALIZERS)):
+        initial_weights(3, 5, "lecun", np.random.default_rng(0))
 
 
 @pytest.mark.parametrize("bad", ["xavier", "HE", ""])

@@ -163,21 +163,27 @@ def test_ce_zero_probability_of_a_false_class_is_fine():
 # -- cross-entropy from logits (fused) ----------------------------------------------------------------
 
 
-def test_from_logits_equals_probability_form(rng):
-    z = rng.normal(size=(6, 4)) * 2
-    labels = np.array([0, 1, 2, 3, 3, 1])
-    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+def logits_case(n_out, rng):
+    """Logits, labels, and independently computed probabilities and one-hot targets.
+
+    One output is the binary case: the sigmoid of the logit, targets as a column."""
+    n = 6
+    z = rng.normal(size=(n, n_out)) * 2
+    if n_out == 1:
+        labels = np.array([0, 1, 1, 0, 1, 0])
+        return z, labels, 1 / (1 + np.exp(-z)), labels[:, None].astype(float)
+    labels = rng.integers(0, n_out, size=n)
+    return z, labels, np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), np.eye(n_out)[labels]
+
+
+BINARY_AND_CATEGORICAL = pytest.mark.parametrize("n_out", [1, 4], ids=["binary", "categorical"])
+
+
+@BINARY_AND_CATEGORICAL
+def test_from_logits_equals_probability_form(n_out, rng):
+    z, labels, p, _ = logits_case(n_out, rng)
     assert CrossEntropyLoss().forward_from_logits(z, labels) == pytest.approx(
         CrossEntropyLoss().forward(p, labels), rel=1e-13
-    )
-
-
-def test_binary_from_logits_equals_probability_form(rng):
-    z = rng.normal(size=(6, 1)) * 2
-    y = np.array([0, 1, 1, 0, 1, 0])
-    p = 1 / (1 + np.exp(-z))
-    assert CrossEntropyLoss().forward_from_logits(z, y) == pytest.approx(
-        CrossEntropyLoss().forward(p, y), rel=1e-13
     )
 
 
@@ -202,8 +208,10 @@ def test_from_logits_exact_at_large_logits(logits, label, expected):
     assert loss == pytest.approx(expected, rel=1e-15, abs=1e-300)
 
 
-@pytest.mark.parametrize("z, y, expected", [(1000.0, 0, 1000.0), (-1000.0, 1, 1000.0), (1000.0, 1, 0.0),
-                                            (10.0, 0, math.log1p(math.exp(10.0)))])
+@pytest.mark.parametrize(
+    "z, y, expected",
+    [(1000.0, 0, 1000.0), (-1000.0, 1, 1000.0), (1000.0, 1, 0.0), (10.0, 0, math.log1p(math.exp(10.0)))],
+)
 def test_binary_from_logits_exact_at_large_logits(z, y, expected):
     with np.errstate(all="raise"):
         loss = CrossEntropyLoss().forward_from_logits(np.array([[z]]), np.array([y]))
@@ -218,55 +226,31 @@ def test_probability_form_cannot_do_what_logits_form_does():
     assert CrossEntropyLoss().forward_from_logits(z, np.array([1])) == 1000.0
 
 
-def test_backward_from_logits_is_p_minus_y_over_n(rng):
-    z = rng.normal(size=(5, 3))
-    labels = np.array([0, 2, 1, 1, 0])
+@BINARY_AND_CATEGORICAL
+def test_backward_from_logits_is_p_minus_y_over_n(n_out, rng):
+    z, labels, p, y = logits_case(n_out, rng)
     ce = CrossEntropyLoss()
     ce.forward_from_logits(z, labels)
-    P = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-    np.testing.assert_allclose(ce.backward_from_logits(), (P - np.eye(3)[labels]) / 5, rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(ce.backward_from_logits(), (p - y) / len(z), rtol=1e-13, atol=1e-16)
     # and it is the derivative of the loss with respect to the logits
     numeric = finite_difference_gradient(lambda: CrossEntropyLoss().forward_from_logits(z, labels), z)
     assert rel_error(ce.backward_from_logits(), numeric) < 1e-8
 
 
-def test_binary_backward_from_logits_is_p_minus_y_over_n(rng):
-    z = rng.normal(size=(4, 1))
-    y = np.array([1, 0, 0, 1])
+@BINARY_AND_CATEGORICAL
+def test_separate_exact_path_equals_fused_gradient(n_out, rng):
+    z, labels, _, _ = logits_case(n_out, rng)
+    activation = Sigmoid() if n_out == 1 else Softmax()
     ce = CrossEntropyLoss()
-    ce.forward_from_logits(z, y)
-    np.testing.assert_allclose(ce.backward_from_logits(), (1 / (1 + np.exp(-z)) - y[:, None]) / 4, rtol=1e-13)
-    numeric = finite_difference_gradient(lambda: CrossEntropyLoss().forward_from_logits(z, y), z)
-    assert rel_error(ce.backward_from_logits(), numeric) < 1e-8
-
-
-def test_separate_exact_path_equals_fused_gradient(rng):
-    z = rng.normal(size=(6, 4))
-    labels = rng.integers(0, 4, size=6)
-    softmax = Softmax()
-    p = softmax.forward(z)
-    ce = CrossEntropyLoss()
-    loss_separate = ce.forward(p, labels)
-    grad_separate = softmax.backward(ce.backward())  # dL/dP through the softmax Jacobian
-
+    loss_separate = ce.forward(activation.forward(z), labels)
+    grad_separate = activation.backward(ce.backward())  # dL/dP through the activation's Jacobian
     fused = CrossEntropyLoss()
     loss_fused = fused.forward_from_logits(z, labels)
     grad_fused = fused.backward_from_logits()
     assert loss_separate == pytest.approx(loss_fused, rel=1e-13)
-    np.testing.assert_allclose(grad_separate, grad_fused, rtol=1e-12, atol=1e-16)
-    # the defect the fused path avoids: passing (P - Y)/N through softmax.backward again is wrong
-    assert rel_error(softmax.backward(grad_fused), grad_fused) > 0.1
-
-
-def test_separate_exact_path_equals_fused_gradient_binary(rng):
-    z = rng.normal(size=(5, 1))
-    y = np.array([1, 0, 1, 1, 0])
-    sig = Sigmoid()
-    ce = CrossEntropyLoss()
-    ce.forward(sig.forward(z), y)
-    fused = CrossEntropyLoss()
-    fused.forward_from_logits(z, y)
-    np.testing.assert_allclose(sig.backward(ce.backward()), fused.backward_from_logits(), rtol=1e-12)
+    np.testing.assert_allclose(grad_separate, grad_fused, rtol=1e-11, atol=1e-16)
+    # the defect the fused path avoids: passing (P - Y)/N through the activation again is wrong
+    assert rel_error(activation.backward(grad_fused), grad_fused) > 0.1
 
 
 def test_float32_logits_keep_float32_gradient(rng):

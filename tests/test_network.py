@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from nnbook import SGD, CrossEntropyLoss, MSELoss, NeuralNetwork
+from nnbook import SGD, CrossEntropyLoss, MSELoss, NeuralNetwork, train_network
+from nnbook.gradcheck import finite_difference_gradient, numerical_gradient, rel_error
 
 
 def hand_network(output_activation):
@@ -89,19 +90,20 @@ def test_compute_gradients_updates_nothing():
         np.testing.assert_array_equal(b, p)
 
 
-def test_train_step_is_compute_gradients_then_optimizer_step():
+@pytest.mark.parametrize("make_optimizer", [lambda: None, lambda: SGD(0.1)], ids=["default", "sgd"])
+def test_train_step_moves_every_parameter_against_its_numerical_gradient(make_optimizer):
+    """Independent of train_step's code: the new parameters are theta - eta g with g from central
+    differences, and the returned loss is the loss before the step."""
     rng = np.random.default_rng(1)
     X, y = rng.normal(size=(6, 3)), rng.integers(0, 3, 6)
-    a = NeuralNetwork([3, 5, 3], ["tanh", "softmax"], rng=2)
-    b = NeuralNetwork([3, 5, 3], ["tanh", "softmax"], rng=2)
-    opt_a, opt_b = SGD(0.1, momentum=0.9), SGD(0.1, momentum=0.9)
-    for _ in range(3):
-        la = a.train_step(X, y, CrossEntropyLoss(), opt_a)
-        lb = b.compute_gradients(X, y, CrossEntropyLoss())
-        opt_b.step(b.parameters(), b.gradients())
-        assert la == lb
-    for (_, pa), (_, pb) in zip(a.parameters(), b.parameters()):
-        np.testing.assert_array_equal(pa, pb)
+    net = NeuralNetwork([3, 5, 3], ["tanh", "softmax"], learning_rate=0.1, rng=2)
+    before = {name: p.copy() for name, p in net.parameters()}
+    expected_loss = net.compute_loss(X, y, CrossEntropyLoss())
+    numerical = numerical_gradient(net, X, y, CrossEntropyLoss())
+    loss = net.train_step(X, y, CrossEntropyLoss(), make_optimizer())
+    assert loss == pytest.approx(expected_loss, rel=1e-12)
+    for name, p in net.parameters():
+        np.testing.assert_allclose(p, before[name] - 0.1 * numerical[name], rtol=0, atol=1e-9)
 
 
 def test_fused_loss_equals_loss_of_probabilities_where_both_are_finite():
@@ -124,7 +126,7 @@ def test_float32_end_to_end():
 
 def test_same_seed_same_weights_different_seed_different():
     a, b, c = (NeuralNetwork([4, 8, 3], rng=s) for s in (5, 5, 6))
-    for (_, pa), (_, pb), (_, pc) in zip(a.parameters(), b.parameters(), c.parameters()):
+    for (_, pa), (_, pb) in zip(a.parameters(), b.parameters()):
         np.testing.assert_array_equal(pa, pb)
     assert not np.array_equal(a.layers[0].W, c.layers[0].W)
 
@@ -151,3 +153,48 @@ def test_summary_counts_parameters():
     net = NeuralNetwork([784, 128, 10], ["relu", "softmax"])
     assert net.n_params == 784 * 128 + 128 + 128 * 10 + 10
     assert str(net.n_params) in net.summary()
+
+
+def test_public_backward_returns_the_input_gradient():
+    """dL/dX from NeuralNetwork.backward against central differences in X."""
+    rng = np.random.default_rng(7)
+    net = NeuralNetwork([3, 4, 2], ["tanh", "linear"], rng=rng)
+    X, y, loss = rng.normal(size=(5, 3)), rng.normal(size=(5, 2)), MSELoss()
+    loss.forward(net.forward(X), y)
+    dX = net.backward(loss.backward())
+    assert dX.shape == X.shape
+    numeric = finite_difference_gradient(lambda: net.compute_loss(X, y, MSELoss()), X)
+    assert rel_error(dX, numeric) < 1e-8
+
+
+def test_classes_from_one_linear_output_use_the_sign():
+    net = NeuralNetwork([2, 1], ["linear"], rng=0)
+    out = np.array([[-0.5], [0.0], [2.0]])
+    np.testing.assert_array_equal(net.classes_from_output(out), [0, 1, 1])
+    sigmoid_net = NeuralNetwork([2, 1], ["sigmoid"], rng=0)
+    np.testing.assert_array_equal(sigmoid_net.classes_from_output(np.array([[0.2], [0.5], [0.9]])), [0, 1, 1])
+
+
+def test_predict_proba_of_a_softmax_network_is_its_output():
+    rng = np.random.default_rng(8)
+    net = NeuralNetwork([2, 4, 3], ["relu", "softmax"], rng=rng)
+    X = rng.normal(size=(6, 2))
+    p = net.predict_proba(X)
+    assert p.shape == (6, 3)
+    np.testing.assert_allclose(p.sum(axis=1), 1, rtol=1e-12)
+    z = net.layers[1].z  # the logits of the same forward pass
+    np.testing.assert_allclose(p, np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), rtol=1e-12)
+    with pytest.raises(ValueError, match="needs a softmax or sigmoid output"):
+        NeuralNetwork([2, 3], ["relu"], rng=0).predict_proba(X)
+
+
+def test_float32_training_end_to_end():
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(200, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    net = NeuralNetwork([2, 16, 2], ["relu", "softmax"], learning_rate=0.5, rng=0, dtype=np.float32)
+    history = train_network(net, X, y, X, y, CrossEntropyLoss(), epochs=60, batch_size=20, rng=0)
+    assert all(p.dtype == np.float32 for _, p in net.parameters())
+    assert net.predict(X).dtype == np.float32
+    assert history["train_loss"][-1] < history["train_loss"][0] / 2
+    assert history["val_acc"][-1] > 0.9

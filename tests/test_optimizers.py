@@ -98,19 +98,23 @@ def problem():
     rng = np.random.default_rng(2024)
     params0 = {k: rng.normal(size=s) for k, s in SHAPES.items()}
     # gradients of varied sizes, some changing sign from step to step
-    grad_seq = [{k: rng.normal(size=s) * rng.choice([0.1, 1.0, 3.0]) for k, s in SHAPES.items()}
-                for _ in range(N_STEPS)]
+    grad_seq = [
+        {k: rng.normal(size=s) * rng.choice([0.1, 1.0, 3.0]) for k, s in SHAPES.items()} for _ in range(N_STEPS)
+    ]
     return params0, grad_seq
 
 
 CASES = [
     ("sgd", lambda: SGD(0.05), ref_sgd, dict(lr=0.05)),
     ("momentum", lambda: SGD(0.05, momentum=0.9), ref_sgd, dict(lr=0.05, momentum=0.9)),
-    ("nesterov", lambda: SGD(0.03, momentum=0.8, nesterov=True), ref_sgd,
-     dict(lr=0.03, momentum=0.8, nesterov=True)),
+    ("nesterov", lambda: SGD(0.03, momentum=0.8, nesterov=True), ref_sgd, dict(lr=0.03, momentum=0.8, nesterov=True)),
     ("adam", lambda: Adam(0.01), ref_adam, dict(lr=0.01)),
-    ("adam_custom", lambda: Adam(0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-5), ref_adam,
-     dict(lr=0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-5)),
+    (
+        "adam_custom",
+        lambda: Adam(0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-5),
+        ref_adam,
+        dict(lr=0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-5),
+    ),
 ]
 
 
@@ -147,14 +151,25 @@ def test_adam_matches_the_textbook_form(problem):
 
 
 WRONG = [
-    ("momentum sign flipped", lambda: SGD(0.05, momentum=0.9), ref_sgd,
-     dict(lr=0.05, momentum=0.9, variant="sign_flipped")),
-    ("momentum dampened", lambda: SGD(0.05, momentum=0.9), ref_sgd,
-     dict(lr=0.05, momentum=0.9, variant="dampened")),
-    ("nesterov as plain momentum", lambda: SGD(0.03, momentum=0.8, nesterov=True), ref_sgd,
-     dict(lr=0.03, momentum=0.8, nesterov=True, variant="nesterov_as_plain")),
-    ("plain momentum as nesterov", lambda: SGD(0.03, momentum=0.8), ref_sgd,
-     dict(lr=0.03, momentum=0.8, nesterov=True)),
+    (
+        "momentum sign flipped",
+        lambda: SGD(0.05, momentum=0.9),
+        ref_sgd,
+        dict(lr=0.05, momentum=0.9, variant="sign_flipped"),
+    ),
+    ("momentum dampened", lambda: SGD(0.05, momentum=0.9), ref_sgd, dict(lr=0.05, momentum=0.9, variant="dampened")),
+    (
+        "nesterov as plain momentum",
+        lambda: SGD(0.03, momentum=0.8, nesterov=True),
+        ref_sgd,
+        dict(lr=0.03, momentum=0.8, nesterov=True, variant="nesterov_as_plain"),
+    ),
+    (
+        "plain momentum as nesterov",
+        lambda: SGD(0.03, momentum=0.8),
+        ref_sgd,
+        dict(lr=0.03, momentum=0.8, nesterov=True),
+    ),
     ("adam pytorch epsilon", lambda: Adam(0.01), ref_adam, dict(lr=0.01, variant="pytorch_epsilon")),
     ("adam no bias correction", lambda: Adam(0.01), ref_adam, dict(lr=0.01, variant="no_bias_correction")),
     ("adam step counter off by one", lambda: Adam(0.01), ref_adam, dict(lr=0.01, variant="t_from_zero")),

@@ -33,10 +33,7 @@ def no_show(monkeypatch):
 
 
 def _history(n_epochs=5, with_acc=True, nan_acc=False):
-    h = {
-        "train_loss": list(np.linspace(1.0, 0.2, n_epochs)),
-        "val_loss": list(np.linspace(1.1, 0.3, n_epochs)),
-    }
+    h = {"train_loss": list(np.linspace(1.0, 0.2, n_epochs)), "val_loss": list(np.linspace(1.1, 0.3, n_epochs))}
     if with_acc:
         acc = [float("nan")] * n_epochs if nan_acc else list(np.linspace(0.5, 0.9, n_epochs))
         h["train_acc"], h["val_acc"] = acc, list(acc)
@@ -94,8 +91,11 @@ def test_decision_boundary_with_integer_labels(xor_net):
     (ax,) = fig.axes
     assert ax.get_title() == "XOR"
     # one scatter per class with that class's points
-    scatters = [c for c in ax.collections if c.get_offsets().shape[1:] == (2,) and len(c.get_offsets()) > 0
-                and c.get_label().startswith("class")]
+    scatters = [
+        c
+        for c in ax.collections
+        if c.get_offsets().shape[1:] == (2,) and len(c.get_offsets()) > 0 and c.get_label().startswith("class")
+    ]
     assert [s.get_label() for s in scatters] == ["class 0", "class 1"]
     np.testing.assert_array_equal(scatters[0].get_offsets(), X[y == 0])
     np.testing.assert_array_equal(scatters[1].get_offsets(), X[y == 1])
@@ -154,8 +154,3 @@ def test_decision_boundary_rejects_more_classes_than_colours():
     net = NeuralNetwork([2, 4, 10], activations=["relu", "softmax"], rng=0)
     with pytest.raises(ValueError, match=r"at most 8 classes .*the network has 10 outputs"):
         plot_decision_boundary(net, np.zeros((10, 2)), np.arange(10), resolution=5)
-
-
-def test_palette_is_okabe_ito():
-    assert COLORS[:3] == ["#0072B2", "#E69F00", "#009E73"]
-    assert len(set(COLORS)) == len(COLORS) == 8

@@ -23,8 +23,7 @@ def xor_run(seed, epochs=150):
     X_tr, X_val, y_tr, y_val = train_val_split(X, Y, 0.25, rng=rng)
     net = NeuralNetwork([2, 16, 2], ["relu", "softmax"], rng=rng)
     history = train_network(
-        net, X_tr, y_tr, X_val, y_val, CrossEntropyLoss(), epochs=epochs, batch_size=32,
-        optimizer=Adam(0.01), rng=rng,
+        net, X_tr, y_tr, X_val, y_val, CrossEntropyLoss(), epochs=epochs, batch_size=32, optimizer=Adam(0.01), rng=rng
     )
     return net, history
 
@@ -44,8 +43,7 @@ def test_three_class_spiral_is_learned(seed):
     assert set(np.unique(y_val)) == {0, 1, 2}  # the split is stratified, not sliced
     net = NeuralNetwork([2, 64, 32, 3], ["relu", "relu", "softmax"], rng=rng)
     history = train_network(
-        net, X_tr, y_tr, X_val, y_val, CrossEntropyLoss(), epochs=300, batch_size=32,
-        optimizer=Adam(0.01), rng=rng,
+        net, X_tr, y_tr, X_val, y_val, CrossEntropyLoss(), epochs=300, batch_size=32, optimizer=Adam(0.01), rng=rng
     )
     assert history["val_acc"][-1] >= 0.9
 
@@ -77,7 +75,9 @@ def test_history_keys_lengths_and_metric_meaning():
     X, Y, _ = generate_xor_data(400, rng=rng)
     _, X_val, _, y_val = train_val_split(X, Y, 0.25, rng=rng)
     assert history["val_acc"][-1] == net.accuracy(X_val, y_val)
-    assert history["val_loss"][-1] == net.compute_loss(X_val, y_val, CrossEntropyLoss())
+    p = net.predict(X_val)  # softmax probabilities; the loss from them, independently of nnbook's
+    labels = np.argmax(y_val, axis=1)
+    assert history["val_loss"][-1] == pytest.approx(-np.mean(np.log(p[np.arange(len(p)), labels])), rel=1e-9)
 
 
 def test_train_loss_is_the_sample_weighted_mean_of_batch_losses():
@@ -137,8 +137,17 @@ def test_early_stopping_restores_the_best_weights():
     X_tr, X_val, y_tr, y_val = train_val_split(X, y, 0.5, rng=rng)
     net = NeuralNetwork([2, 128, 128, 2], ["relu", "relu", "softmax"], rng=rng)
     history = train_network(
-        net, X_tr, y_tr, X_val, y_val, CrossEntropyLoss(), epochs=500, batch_size=8,
-        optimizer=Adam(0.01), rng=rng, patience=10,
+        net,
+        X_tr,
+        y_tr,
+        X_val,
+        y_val,
+        CrossEntropyLoss(),
+        epochs=500,
+        batch_size=8,
+        optimizer=Adam(0.01),
+        rng=rng,
+        patience=10,
     )
     n_run = len(history["val_loss"])
     best = history["best_epoch"]
@@ -172,3 +181,32 @@ def test_forward_refuses_to_return_non_finite_outputs():
     net.layers[0].params["W"][0, 0] = np.inf
     with pytest.raises(FloatingPointError, match="diverged"):
         net.forward(np.ones((1, 2)))
+
+
+def test_the_data_are_validated_and_encoded_once_per_fit(monkeypatch):
+    """Validation at the boundary: X checked and y encoded once for the training set and once for
+    the validation set, however many batches and epochs follow."""
+    import nnbook.losses
+    import nnbook.network
+
+    calls = {"X": 0, "y": 0}
+    as_matrix, targets = nnbook.network.as_matrix, nnbook.losses.targets
+
+    def counting_as_matrix(*args, **kwargs):
+        calls["X"] += 1
+        return as_matrix(*args, **kwargs)
+
+    def counting_targets(*args, **kwargs):
+        calls["y"] += 1
+        return targets(*args, **kwargs)
+
+    monkeypatch.setattr(nnbook.network, "as_matrix", counting_as_matrix)
+    monkeypatch.setattr(nnbook.losses, "targets", counting_targets)
+    rng = np.random.default_rng(7)
+    X, y = rng.normal(size=(40, 2)), rng.integers(0, 3, size=40)
+    net = NeuralNetwork([2, 8, 3], ["relu", "softmax"], rng=0)
+    history = train_network(net, X, y, X[:10], y[:10], CrossEntropyLoss(), epochs=3, batch_size=8, rng=0)
+    assert len(history["train_loss"]) == 3
+    assert calls == {"X": 2, "y": 2}
+    net.train_step(X[:8], y[:8], CrossEntropyLoss())  # a direct call checks its arguments
+    assert calls == {"X": 3, "y": 3}

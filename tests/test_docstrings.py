@@ -1,0 +1,98 @@
+"""numpydoc validation of the public API: every public function, class and method has a
+docstring with a summary, documents each of its parameters, in order, and what it returns.
+
+A method that overrides a documented method without a docstring of its own is documented by
+the base class (Sphinx shows the inherited docstring), so it is validated through the base.
+"""
+
+import importlib
+import inspect
+
+import pytest
+from numpydoc.validate import validate
+
+#: The numpydoc checks that must pass (numpydoc's codes).
+CHECKS = {
+    "GL08": "the object has a docstring",
+    "SS01": "a one-line summary",
+    "PR01": "every parameter documented",
+    "PR02": "no documented parameter that does not exist",
+    "PR03": "the parameters in the order of the signature",
+    "RT01": "a Returns (or Yields) section",
+}
+
+MODULES = [
+    "activations",
+    "layers",
+    "losses",
+    "network",
+    "optimizers",
+    "training",
+    "gradcheck",
+    "datasets",
+    "plotting",
+    "targets",
+]
+
+
+def public_api():
+    """(qualified name, object) of every public function, class, method and property."""
+    for module_name in MODULES:
+        module = importlib.import_module(f"nnbook.{module_name}")
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if not (inspect.isclass(obj) or inspect.isfunction(obj)) or obj.__module__ != module.__name__:
+                continue
+            yield f"nnbook.{module_name}.{name}"
+            if not inspect.isclass(obj):
+                continue
+            for attr, value in vars(obj).items():
+                if attr.startswith("_"):
+                    continue
+                function = value.fget if isinstance(value, property) else getattr(value, "__func__", value)
+                if not inspect.isfunction(function):
+                    continue
+                if function.__doc__ is None and inspect.getdoc(getattr(obj, attr)):
+                    continue  # documented by the method it overrides
+                yield f"nnbook.{module_name}.{name}.{attr}"
+
+
+API = sorted(set(public_api()))
+
+
+def test_the_public_api_is_found():
+    assert "nnbook.network.NeuralNetwork.train_step" in API
+    assert "nnbook.targets.one_hot" in API
+    assert len(API) > 80
+
+
+@pytest.mark.parametrize("name", API)
+def test_docstring(name):
+    result = validate(name)
+    errors = [f"{code}: {message}" for code, message in result["errors"] if code in CHECKS]
+    assert not errors, f"{name}:\n" + "\n".join(errors)
+
+
+def test_the_validation_catches_a_missing_parameter(monkeypatch):
+    """The checker itself: a function whose parameter is not documented fails."""
+    import nnbook.targets as targets
+
+    def encode(labels, n_classes):
+        """Encode labels.
+
+        Parameters
+        ----------
+        labels : ndarray
+            The labels.
+
+        Returns
+        -------
+        ndarray
+            One-hot rows.
+        """
+
+    monkeypatch.setattr(targets, "encode_for_the_test", encode, raising=False)
+    encode.__module__ = "nnbook.targets"
+    encode.__qualname__ = "encode_for_the_test"
+    codes = {code for code, _ in validate("nnbook.targets.encode_for_the_test")["errors"]}
+    assert "PR01" in codes
