@@ -32,6 +32,10 @@ MODULES = [
     "datasets",
     "plotting",
     "targets",
+    "schedules",
+    "regularizers",
+    "dropout",
+    "normalization",
 ]
 
 
