@@ -19,7 +19,7 @@ The package the book's chapters import. One module per concept:
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .activations import Activation, Linear, ReLU, Sigmoid, Softmax, Tanh, get_activation
+from .activations import ELU, GELU, Activation, LeakyReLU, Linear, ReLU, Sigmoid, SiLU, Softmax, Tanh, get_activation
 from .datasets import (
     DataSplit,
     generate_spiral_data,
@@ -30,18 +30,16 @@ from .datasets import (
     standardize,
     train_val_split,
 )
+from .dropout import Dropout
 from .gradcheck import GradientCheckResult, check_gradients, finite_difference_gradient, numerical_gradient, rel_error
 from .layers import Dense, Layer
 from .losses import CrossEntropyLoss, Loss, MSELoss
 from .network import NeuralNetwork
-from .optimizers import SGD, Adam, Optimizer
-from .training import TrainingDiverged, train_network
-from .activations import ELU, GELU, LeakyReLU, SiLU
-from .dropout import Dropout
 from .normalization import BatchNormalization
-from .optimizers import Adagrad, AdamW, RMSprop
+from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from .regularizers import L2
 from .schedules import CosineDecay, ExponentialDecay
+from .training import TrainingDiverged, train_network
 
 try:  # one source: the version in pyproject.toml, through the installed package's metadata
     __version__ = version("nnbook")

@@ -68,11 +68,7 @@ __all__ = [
 #: the order of floating-point sums between runs (without them results are reproducible).
 #: The one place these are written: the build (``conf.py``), the tests (``conftest.py``)
 #: and :func:`import_keras` all call :func:`set_tensorflow_environment`.
-TENSORFLOW_ENVIRONMENT = {
-    "TF_CPP_MIN_LOG_LEVEL": "3",
-    "TF_ENABLE_ONEDNN_OPTS": "0",
-    "KERAS_BACKEND": "tensorflow",
-}
+TENSORFLOW_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "KERAS_BACKEND": "tensorflow"}
 
 
 def set_tensorflow_environment() -> None:
@@ -95,9 +91,7 @@ def import_keras():
     try:
         import keras
     except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "nnbook.compare needs TensorFlow and Keras 3: pip install 'nnbook[compare]'"
-        ) from err
+        raise ImportError("nnbook.compare needs TensorFlow and Keras 3: pip install 'nnbook[compare]'") from err
     return keras
 
 
@@ -215,10 +209,7 @@ def keras_optimizer(optimizer, dtype: str = "float64"):
             )
         if isinstance(optimizer, Adam):
             return keras.optimizers.Adam(
-                learning_rate=lr,
-                beta_1=f(optimizer.beta_1),
-                beta_2=f(optimizer.beta_2),
-                epsilon=f(optimizer.epsilon),
+                learning_rate=lr, beta_1=f(optimizer.beta_1), beta_2=f(optimizer.beta_2), epsilon=f(optimizer.epsilon)
             )
         if isinstance(optimizer, Adagrad):
             return keras.optimizers.Adagrad(

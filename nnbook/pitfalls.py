@@ -224,6 +224,7 @@ class ForgetsActivation(Dense):
     def backward(self, grad_output):
         return self.backward_from_z(grad_output)  # wrong: skips self.activation.backward
 
+
 # -- Broken variants used by Part D --
 
 

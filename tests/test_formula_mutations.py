@@ -75,16 +75,28 @@ def run_chapters(copy_dir: Path, chapters: list[str]) -> subprocess.CompletedPro
     env = dict(os.environ, PYTHONPATH=str(copy_dir), MPLBACKEND="Agg")
     return subprocess.run(
         [
-            sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-            "--rootdir", str(ROOT), "--import-mode=importlib",
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-x",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(ROOT),
+            "--import-mode=importlib",
             *(str(ROOT / chapter) for chapter in chapters),
         ],
-        cwd=copy_dir, env=env, capture_output=True, text=True, timeout=600,
+        cwd=copy_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
 def test_every_mutation_applies_to_the_current_source():
-    for name, (module, old, new, chapter) in MUTATIONS.items():
+    for name, (module, old, _new, chapter) in MUTATIONS.items():
         assert (ROOT / "nnbook" / module).read_text().count(old) == 1, name
         assert (ROOT / chapter).is_file(), chapter
 

@@ -112,8 +112,7 @@ def test_reading_order_follows_the_toctrees():
 def test_every_referenced_equation_is_defined():
     chapters = book_chapters()
     defined = {label for _, text in chapters for label in definitions(text)}
-    undefined = sorted({(name, label) for name, text in chapters for label in references(text)
-                        if label not in defined})
+    undefined = sorted({(name, label) for name, text in chapters for label in references(text) if label not in defined})
     assert not undefined, undefined
 
 
@@ -140,9 +139,7 @@ def test_the_checker_catches_a_forward_reference():
 
 
 def test_the_toctree_parser_reads_explicit_titles(tmp_path):
-    (tmp_path / "index.md").write_text(
-        "# Book\n\n```{toctree}\n:maxdepth: 1\n\nA <a/index>\nb\n```\n"
-    )
+    (tmp_path / "index.md").write_text("# Book\n\n```{toctree}\n:maxdepth: 1\n\nA <a/index>\nb\n```\n")
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "index.md").write_text("```{toctree}\n:caption: x\n\nlater\nfirst\n```\n")
     (tmp_path / "a" / "later.md").write_text("")

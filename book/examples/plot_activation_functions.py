@@ -42,8 +42,10 @@ for s in scales:
         mean_slope[name].append(float(slope.mean() / top))
         dead[name].append(float(np.mean(slope < 0.01 * top)))
 for name in activations:
-    print(f"{name:<8} s = 0.1: mean slope {mean_slope[name][0]:.2f} of its largest, "
-          f"{dead[name][0]:.0%} near zero;  s = 30: {mean_slope[name][-1]:.2f}, {dead[name][-1]:.0%}")
+    print(
+        f"{name:<8} s = 0.1: mean slope {mean_slope[name][0]:.2f} of its largest, "
+        f"{dead[name][0]:.0%} near zero;  s = 30: {mean_slope[name][-1]:.2f}, {dead[name][-1]:.0%}"
+    )
 
 # %%
 # What the numbers show, checked: the sigmoid and tanh pass on less and less as the

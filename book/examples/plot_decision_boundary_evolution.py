@@ -38,18 +38,23 @@ optimizer = Adam(0.001)
 import matplotlib.pyplot as plt
 
 snapshots = [0, 5, 20, 50, 100, 300]
-fig, axes = plt.subplots(
-    2, 3, figsize=(10.5, 7.4), sharex=True, sharey=True,
-    facecolor="white", layout="constrained",
-)
+fig, axes = plt.subplots(2, 3, figsize=(10.5, 7.4), sharex=True, sharey=True, facecolor="white", layout="constrained")
 done, accuracies = 0, []
 print(f"{'epochs':>6}  {'val loss':>8}  {'val acc':>7}")
 for ax, epochs in zip(axes.flat, snapshots):
     if epochs > done:
         train_network(
-            net, X_train, y_train, X_val, y_val, loss_fn,
-            epochs=epochs - done, batch_size=32, optimizer=optimizer,
-            rng=rng, progress=False,
+            net,
+            X_train,
+            y_train,
+            X_val,
+            y_val,
+            loss_fn,
+            epochs=epochs - done,
+            batch_size=32,
+            optimizer=optimizer,
+            rng=rng,
+            progress=False,
         )
         done = epochs
     val_loss = net.compute_loss(X_val, y_val, loss_fn)
@@ -57,8 +62,7 @@ for ax, epochs in zip(axes.flat, snapshots):
     accuracies.append(val_acc)
     print(f"{epochs:>6}  {val_loss:>8.4f}  {val_acc:>7.3f}")
     plot_decision_boundary(
-        net, X_train, y_train, ax=ax, resolution=150,
-        title=f"after {epochs} epochs: accuracy {val_acc:.2f}",
+        net, X_train, y_train, ax=ax, resolution=150, title=f"after {epochs} epochs: accuracy {val_acc:.2f}"
     )
     if ax is not axes.flat[0]:
         ax.get_legend().remove()  # one legend is enough

@@ -27,8 +27,7 @@ from nnbook.training import train_network
 
 rng = np.random.default_rng(0)
 data = load_digits(rng=rng)
-print("training", data.X_train.shape, "validation", data.X_val.shape,
-      "test", data.X_test.shape)
+print("training", data.X_train.shape, "validation", data.X_val.shape, "test", data.X_test.shape)
 
 # %%
 # Training with early stopping
@@ -54,8 +53,7 @@ history = train_network(
     patience=10,
 )
 best = history["best_epoch"]
-print(f"stopped after {len(history['val_loss'])} epochs, "
-      f"kept the weights of epoch {best + 1}")
+print(f"stopped after {len(history['val_loss'])} epochs, kept the weights of epoch {best + 1}")
 print(f"validation accuracy at that epoch: {history['val_acc'][best]:.4f}")
 test_accuracy = net.accuracy(data.X_test, data.y_test)
 print(f"test accuracy: {test_accuracy:.4f} on {len(data.y_test)} images")
@@ -77,8 +75,7 @@ import matplotlib.pyplot as plt
 
 W1 = net.layers[0].W
 change = W1 - W1_initial
-print(f"norm of the initial W1: {np.linalg.norm(W1_initial):.2f}, "
-      f"of its change: {np.linalg.norm(change):.2f}")
+print(f"norm of the initial W1: {np.linalg.norm(W1_initial):.2f}, of its change: {np.linalg.norm(change):.2f}")
 centre = np.zeros((8, 8), dtype=bool)
 centre[2:6, 2:6] = True
 # mean |change| per pixel, over the 128 units
@@ -88,12 +85,8 @@ print(f"  16 central pixels: {mean_change[centre].mean():.4f}")
 print(f"  the other pixels:  {mean_change[~centre].mean():.4f}")
 assert mean_change[centre].mean() > mean_change[~centre].mean()
 n_shown = 16
-fig_weights = plt.figure(figsize=(9, 5.6), facecolor="white",
-                         layout="constrained")
-panels = [
-    (W1, "trained first-layer weights"),
-    (change, "change during training (trained - initial)"),
-]
+fig_weights = plt.figure(figsize=(9, 5.6), facecolor="white", layout="constrained")
+panels = [(W1, "trained first-layer weights"), (change, "change during training (trained - initial)")]
 for subfig, (weights, title) in zip(fig_weights.subfigures(2, 1), panels):
     axes = subfig.subplots(2, n_shown // 2)
     for unit, ax in enumerate(axes.flat):
@@ -124,26 +117,21 @@ confusion = np.zeros((n_classes, n_classes), dtype=int)
 np.add.at(confusion, (data.y_test, y_pred), 1)
 assert confusion.sum() == len(data.y_test)
 assert np.isclose(np.trace(confusion) / confusion.sum(), test_accuracy)
-wrong = [(confusion[i, j], i, j)
-         for i in range(n_classes) for j in range(n_classes)
-         if i != j and confusion[i, j] > 0]
+wrong = [(confusion[i, j], i, j) for i in range(n_classes) for j in range(n_classes) if i != j and confusion[i, j] > 0]
 wrong.sort(reverse=True)  # most frequent first
 print("misclassified test images (true -> predicted: count):")
 items = [f"{i}->{j}: {count}" for count, i, j in wrong]
 for k in range(0, len(items), 6):  # six to a line
-    print("  " + ", ".join(items[k:k + 6]))
+    print("  " + ", ".join(items[k : k + 6]))
 
 # sphinx_gallery_thumbnail_number = 3
-fig_confusion, ax = plt.subplots(
-    figsize=(6, 5.4), facecolor="white", layout="constrained"
-)
+fig_confusion, ax = plt.subplots(figsize=(6, 5.4), facecolor="white", layout="constrained")
 image = ax.imshow(confusion, cmap="Blues")
 for i in range(n_classes):
     for j in range(n_classes):
         if confusion[i, j]:
             dark = confusion[i, j] > confusion.max() / 2
-            ax.text(j, i, confusion[i, j], ha="center", va="center",
-                    color="white" if dark else "black")
+            ax.text(j, i, confusion[i, j], ha="center", va="center", color="white" if dark else "black")
 ax.set_xticks(range(n_classes), data.target_names)
 ax.set_yticks(range(n_classes), data.target_names)
 ax.set_xlabel("predicted digit")

@@ -42,8 +42,7 @@ for i, (depth, act) in enumerate((d, a) for d in DEPTHS for a in HIDDEN):
         result = check_gradients(net, rng.normal(size=(6, 3)), targets(), loss)
         errors[i, j] = result.max_error
         assert result.passed, (rows[i], list(OUTPUTS)[j], result.report())
-print(f"{len(rows) * len(OUTPUTS)} networks checked; worst relative error {errors.max():.1e}, "
-      f"best {errors.min():.1e}")
+print(f"{len(rows) * len(OUTPUTS)} networks checked; worst relative error {errors.max():.1e}, best {errors.min():.1e}")
 
 # %%
 # What the table shows, checked: every combination passes, with a margin of at least an
@@ -57,8 +56,9 @@ import matplotlib.pyplot as plt
 fig, ax = plt.subplots(figsize=(7, 5), facecolor="white", layout="constrained")
 image = ax.imshow(np.log10(errors), cmap="viridis", vmin=-13, vmax=-7, aspect="auto")
 for (i, j), value in np.ndenumerate(errors):
-    ax.text(j, i, f"{value:.0e}", ha="center", va="center", fontsize=9,
-            color="white" if np.log10(value) < -10 else "black")
+    ax.text(
+        j, i, f"{value:.0e}", ha="center", va="center", fontsize=9, color="white" if np.log10(value) < -10 else "black"
+    )
 ax.set_xticks(range(len(OUTPUTS)), list(OUTPUTS))
 ax.set_yticks(range(len(rows)), rows)
 ax.set_title("worst relative error of each check (tolerance $10^{-7}$)")

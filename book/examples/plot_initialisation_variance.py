@@ -41,15 +41,24 @@ for s in SCALES:
     for layer in net.layers:
         layer.params["W"] *= s
     try:
-        histories[s] = train_network(net, X_train, y_train, X_val, y_val, CrossEntropyLoss(),
-                                     epochs=EPOCHS, batch_size=32, rng=rng, progress=False)
+        histories[s] = train_network(
+            net,
+            X_train,
+            y_train,
+            X_val,
+            y_val,
+            CrossEntropyLoss(),
+            epochs=EPOCHS,
+            batch_size=32,
+            rng=rng,
+            progress=False,
+        )
     except TrainingDiverged as err:  # keep the epochs before the overflow
         histories[s], diverged[s] = err.history, err.epoch
         print(f"s = {s:<4}: diverged in epoch {err.epoch} (counted from 0)")
         continue
     h = histories[s]
-    print(f"s = {s:<4}: final training loss {h['train_loss'][-1]:.3f}, "
-          f"validation accuracy {h['val_acc'][-1]:.3f}")
+    print(f"s = {s:<4}: final training loss {h['train_loss'][-1]:.3f}, validation accuracy {h['val_acc'][-1]:.3f}")
 
 # %%
 # What the runs show, checked. With weights too small the signal, and with it the gradient,
@@ -74,8 +83,14 @@ for (s, h), color, ls in zip(histories.items(), COLORS, ["-", "--", "-", ":"]):
         ax.plot([], [], color=color, ls=ls, label=f"$s = {s}$: diverged in epoch {diverged[s]}")
         continue
     lw = 3 if s == 1.0 else 1.8
-    ax.plot(np.arange(1, len(h["train_loss"]) + 1), h["train_loss"], color=color, ls=ls, lw=lw,
-            label=f"$s = {s}$" + (" (He)" if s == 1.0 else ""))
+    ax.plot(
+        np.arange(1, len(h["train_loss"]) + 1),
+        h["train_loss"],
+        color=color,
+        ls=ls,
+        lw=lw,
+        label=f"$s = {s}$" + (" (He)" if s == 1.0 else ""),
+    )
 ax.axhline(initial_guess, color="0.5", lw=1, ls=":")
 ax.annotate("uniform guess, $\\ln 3$", (EPOCHS * 0.55, initial_guess * 1.05), color="0.35")
 ax.set_yscale("log")

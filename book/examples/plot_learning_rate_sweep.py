@@ -57,23 +57,29 @@ for opt_name, make_optimizer in optimizers.items():
         net = new_network()
         try:
             history = train_network(
-                net, X_train, y_train, X_val, y_val, MSELoss(),
-                epochs=100, batch_size=32, optimizer=make_optimizer(lr),
-                rng=np.random.default_rng(1), progress=False,
+                net,
+                X_train,
+                y_train,
+                X_val,
+                y_val,
+                MSELoss(),
+                epochs=100,
+                batch_size=32,
+                optimizer=make_optimizer(lr),
+                rng=np.random.default_rng(1),
+                progress=False,
             )
         except TrainingDiverged as error:
-            runs[opt_name, lr] = dict(diverged=True, epoch=error.epoch,
-                                      history=error.history)
+            runs[opt_name, lr] = dict(diverged=True, epoch=error.epoch, history=error.history)
         else:
-            runs[opt_name, lr] = dict(diverged=False, history=history,
-                                      loss=history["train_loss"][-1],
-                                      val_acc=net.accuracy(X_val, y_val))
+            runs[opt_name, lr] = dict(
+                diverged=False, history=history, loss=history["train_loss"][-1], val_acc=net.accuracy(X_val, y_val)
+            )
 
 
 def rates(opt_name, diverged):
     """The learning rates at which opt_name diverged (or did not)."""
-    return [lr for lr in learning_rates
-            if runs[opt_name, lr]["diverged"] == diverged]
+    return [lr for lr in learning_rates if runs[opt_name, lr]["diverged"] == diverged]
 
 
 initial_loss = new_network().compute_loss(X_train, y_train, MSELoss())
@@ -86,8 +92,7 @@ for lr in learning_rates:
         if run["diverged"]:
             cells.append(f"diverged in epoch {run['epoch'] + 1}")
         else:
-            cells.append(f"loss {run['loss']:.4f}, "
-                         f"acc {run['val_acc']:.2f}")
+            cells.append(f"loss {run['loss']:.4f}, acc {run['val_acc']:.2f}")
     print(f"{lr:>13.4g}  {cells[0]:>26}  {cells[1]:>26}")
 
 # %%
@@ -101,19 +106,16 @@ from matplotlib.lines import Line2D
 from nnbook.plotting import COLORS
 
 fig_sweep, (ax_loss, ax_acc) = plt.subplots(
-    1, 2, figsize=(11, 4.3), sharex=True, facecolor="white",
-    layout="constrained",
+    1, 2, figsize=(11, 4.3), sharex=True, facecolor="white", layout="constrained"
 )
 styles = {"SGD": (COLORS[0], "o"), "Adam": (COLORS[1], "s")}
 for opt_name, (color, marker) in styles.items():
     done = rates(opt_name, diverged=False)
     style = dict(marker=marker, color=color, lw=1.8, label=opt_name)
     ax_loss.plot(done, [runs[opt_name, lr]["loss"] for lr in done], **style)
-    ax_acc.plot(done, [runs[opt_name, lr]["val_acc"] for lr in done],
-                **style)
+    ax_acc.plot(done, [runs[opt_name, lr]["val_acc"] for lr in done], **style)
 ax_loss.axhline(initial_loss, color="0.5", ls=":", lw=1.2)
-ax_loss.text(100, initial_loss * 1.15, "untrained network", color="0.4",
-             ha="right")
+ax_loss.text(100, initial_loss * 1.15, "untrained network", color="0.4", ha="right")
 ax_loss.set_xscale("log")
 ax_loss.set_yscale("log")
 ax_loss.set_ylim(top=10 * max(ax_loss.get_ylim()[1], initial_loss))
@@ -125,18 +127,15 @@ ax_acc.set_ylim(0.3, 1.0)
 ax_acc.set_ylabel("validation accuracy after 100 epochs")
 ax_acc.set_title("Final validation accuracy")
 
-crosses = Line2D([], [], ls="", marker="x", color="0.3", ms=9, mew=2.5,
-                 label="diverged")
+crosses = Line2D([], [], ls="", marker="x", color="0.3", ms=9, mew=2.5, label="diverged")
 for ax, legend_place in [(ax_loss, "upper left"), (ax_acc, "lower left")]:
     for opt_name, (color, _) in styles.items():
         diverged = rates(opt_name, diverged=True)
         top = np.full(len(diverged), ax.get_ylim()[1])
         if diverged:
-            ax.plot(diverged, top, "x", color=color, ms=10, mew=2.5,
-                    clip_on=False)
+            ax.plot(diverged, top, "x", color=color, ms=10, mew=2.5, clip_on=False)
     handles, _ = ax.get_legend_handles_labels()
-    ax.legend(handles=[*handles, crosses], loc=legend_place,
-              fontsize="small")
+    ax.legend(handles=[*handles, crosses], loc=legend_place, fontsize="small")
     ax.set_xlabel(r"learning rate $\eta$")
     ax.grid(True, alpha=0.3)
 
@@ -149,7 +148,7 @@ for ax, legend_place in [(ax_loss, "upper left"), (ax_acc, "lower left")]:
 # rates where SGD diverged, its final loss is above that of the untrained network.
 sgd_diverged = rates("SGD", diverged=True)
 assert len(sgd_diverged) >= 2
-assert sgd_diverged == list(learning_rates[-len(sgd_diverged):])
+assert sgd_diverged == list(learning_rates[-len(sgd_diverged) :])
 assert not rates("Adam", diverged=True)
 assert all(runs["Adam", lr]["loss"] > initial_loss for lr in sgd_diverged)
 for lr in learning_rates[:3]:
@@ -164,28 +163,23 @@ for lr in learning_rates[:3]:
 # the logarithm of the loss on the vertical axis: a straight line, the loss multiplied by
 # about the same factor every epoch, until it exceeds the largest float64 number. The cross
 # marks the epoch in which :class:`~nnbook.training.TrainingDiverged` was raised.
-fig_curves, axes = plt.subplots(
-    1, 3, figsize=(12, 4.3), facecolor="white", layout="constrained"
-)
+fig_curves, axes = plt.subplots(1, 3, figsize=(12, 4.3), facecolor="white", layout="constrained")
 
 
 def best_rate(opt_name):
     """The rate with the lowest final loss among the runs that finished."""
-    return min(rates(opt_name, diverged=False),
-               key=lambda lr: runs[opt_name, lr]["loss"])
+    return min(rates(opt_name, diverged=False), key=lambda lr: runs[opt_name, lr]["loss"])
 
 
 shown = {
-    "SGD": [learning_rates[1], best_rate("SGD"),
-            max(rates("SGD", diverged=False))],
+    "SGD": [learning_rates[1], best_rate("SGD"), max(rates("SGD", diverged=False))],
     "Adam": [learning_rates[0], best_rate("Adam"), sgd_diverged[0]],
 }
 for ax, (opt_name, lrs) in zip(axes, shown.items()):
     for color, lr in zip([COLORS[4], COLORS[2], COLORS[5]], lrs):
         losses = runs[opt_name, lr]["history"]["train_loss"]
         epochs = np.arange(1, len(losses) + 1)
-        ax.plot(epochs, losses, color=color, lw=2,
-                label=rf"$\eta$ = {lr:.3g}")
+        ax.plot(epochs, losses, color=color, lw=2, label=rf"$\eta$ = {lr:.3g}")
     ax.set_yscale("log")
     ax.set_ylabel("training loss (MSE)")
     ax.set_title(f"{opt_name}: training loss per epoch")
@@ -195,11 +189,16 @@ run = runs["SGD", sgd_diverged[0]]
 log_losses = np.log10(run["history"]["train_loss"])
 log_max = np.log10(np.finfo(np.float64).max)
 ax = axes[2]
-ax.plot(np.arange(1, len(log_losses) + 1), log_losses, "o-",
-        color=COLORS[5], lw=2, ms=4,
-        label=rf"$\eta$ = {sgd_diverged[0]:.3g}")
-ax.plot(run["epoch"] + 1, log_max, "x", color=COLORS[5], ms=11, mew=2.5,
-        label="overflow: TrainingDiverged")
+ax.plot(
+    np.arange(1, len(log_losses) + 1),
+    log_losses,
+    "o-",
+    color=COLORS[5],
+    lw=2,
+    ms=4,
+    label=rf"$\eta$ = {sgd_diverged[0]:.3g}",
+)
+ax.plot(run["epoch"] + 1, log_max, "x", color=COLORS[5], ms=11, mew=2.5, label="overflow: TrainingDiverged")
 ax.axhline(log_max, color="0.5", ls=":", lw=1.2)
 ax.text(0.5, log_max - 4, "largest float64", color="0.4", va="top")
 ax.set_ylim(-5, 330)

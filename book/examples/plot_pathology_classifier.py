@@ -103,9 +103,7 @@ def train(model, X, y, seed):
     )
     val_data = tf.data.Dataset.from_tensor_slices((X["val"], y["val"][:, None]))
     val_data = val_data.batch(len(X["val"]))  # one batch
-    early_stopping = keras.callbacks.EarlyStopping(
-        monitor="val_loss", patience=PATIENCE, restore_best_weights=True
-    )
+    early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE, restore_best_weights=True)
     history = model.fit(
         train_data,
         validation_data=val_data,
@@ -232,6 +230,7 @@ def plot_reliability(predictions, n_bins=5):
     ax_counts.set_xlabel("predicted probability of malignancy")
     ax_counts.grid(True, alpha=0.3)
     return fig
+
 
 pooled = {
     name: (np.concatenate([r["p"] for r in runs]), np.concatenate([r["y"] for r in runs]))

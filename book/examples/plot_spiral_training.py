@@ -47,7 +47,7 @@ N_RUNS = 2
 results = {size: [] for size in SIZES}
 nets = {}
 for size in SIZES:
-    for run in range(N_RUNS):
+    for _run in range(N_RUNS):
         if size < len(X_pool):
             X_tr, _, y_tr, _ = train_val_split(X_pool, y_pool, val_fraction=1 - size / len(X_pool), rng=rng)
         else:
@@ -63,8 +63,7 @@ for size in SIZES:
         nets.setdefault(size, (net, X_tr, y_tr))
 for size in SIZES:
     train_acc, val_acc = np.mean(results[size], axis=0)
-    print(f"{size:>4} training points: training accuracy {train_acc:.3f}, "
-          f"validation accuracy {val_acc:.3f}")
+    print(f"{size:>4} training points: training accuracy {train_acc:.3f}, validation accuracy {val_acc:.3f}")
 
 # %%
 # The learning curve
@@ -106,8 +105,7 @@ fig2, axes = plt.subplots(1, 2, figsize=(10, 4.4), facecolor="white", layout="co
 for ax, size in zip(axes, (SIZES[0], SIZES[-1])):
     net, X_tr, y_tr = nets[size]
     val_acc = float(np.mean(net.predict_classes(X_val) == y_val))
-    plot_decision_boundary(net, X_tr, y_tr, ax=ax,
-                           title=f"{size} training points, validation accuracy {val_acc:.2f}")
+    plot_decision_boundary(net, X_tr, y_tr, ax=ax, title=f"{size} training points, validation accuracy {val_acc:.2f}")
 
 # %%
 # Run as a script, this file prints its numbers and shows both figures.

@@ -55,14 +55,16 @@ def train_xor(width, rng):
 accuracy = {width: [] for width in WIDTHS}
 examples = {}
 for width in WIDTHS:
-    for run in range(N_RUNS):
+    for _run in range(N_RUNS):
         net, val, history = train_xor(width, rng)
         accuracy[width].append(history["val_acc"][-1])
         examples.setdefault((width, history["val_acc"][-1] > 0.9), (net, val))
 for width in WIDTHS:
     acc = np.array(accuracy[width])
-    print(f"{width:>2} hidden units: mean {acc.mean():.3f}, worst {acc.min():.3f}, "
-          f"solved in {np.sum(acc > 0.9)} of {N_RUNS} runs")
+    print(
+        f"{width:>2} hidden units: mean {acc.mean():.3f}, worst {acc.min():.3f}, "
+        f"solved in {np.sum(acc > 0.9)} of {N_RUNS} runs"
+    )
 
 # %%
 # What the runs show, checked: one or two units never solve XOR. The output is a linear
@@ -80,10 +82,15 @@ import matplotlib.pyplot as plt
 
 fig, ax = plt.subplots(figsize=(6.5, 4), facecolor="white", layout="constrained")
 for i, width in enumerate(WIDTHS):
-    ax.scatter(np.full(N_RUNS, i) + np.linspace(-0.15, 0.15, N_RUNS), accuracy[width],
-               color=COLORS[0], s=18, alpha=0.7)
-ax.plot(range(len(WIDTHS)), [np.mean(accuracy[w]) for w in WIDTHS], color=COLORS[1], lw=2,
-        marker="s", label="mean of 10 runs")
+    ax.scatter(np.full(N_RUNS, i) + np.linspace(-0.15, 0.15, N_RUNS), accuracy[width], color=COLORS[0], s=18, alpha=0.7)
+ax.plot(
+    range(len(WIDTHS)),
+    [np.mean(accuracy[w]) for w in WIDTHS],
+    color=COLORS[1],
+    lw=2,
+    marker="s",
+    label="mean of 10 runs",
+)
 ax.axhline(0.9, color="0.4", ls=":", lw=1)
 ax.set_xticks(range(len(WIDTHS)), [str(w) for w in WIDTHS])
 ax.set_xlabel("hidden ReLU units")
@@ -102,8 +109,7 @@ solved_width = min(w for w in WIDTHS if (w, True) in examples)
 fig2, axes = plt.subplots(1, 2, figsize=(10, 4.4), facecolor="white", layout="constrained")
 for ax, (width, ok) in zip(axes, [(failed_width, False), (solved_width, True)]):
     net, (X_val, y_val) = examples[width, ok]
-    plot_decision_boundary(net, X_val, y_val, ax=ax,
-                           title=f"{width} hidden unit(s): {'solved' if ok else 'failed'}")
+    plot_decision_boundary(net, X_val, y_val, ax=ax, title=f"{width} hidden unit(s): {'solved' if ok else 'failed'}")
 
 # %%
 # Run as a script, this file prints its numbers and shows both figures in windows; save one
