@@ -1,6 +1,7 @@
 # nnbook: build the executable textbook and run its tests.
 #   make html   bootstrap .venv if needed, then a strict Sphinx build into _build/html
 #   make test   bootstrap .venv if needed, then pytest (unit tests, docstrings, chapters, pipeline)
+#   make pdf    the whole book as one PDF, _build/nnbook.pdf (needs Debian's chromium)
 #   make clean  remove every generated tree (the .venv stays)
 
 PYTHON  ?= python3
@@ -11,10 +12,16 @@ SPHINXOPTS ?= -W --keep-going -n
 # Reproducible output: a fixed date in HTML, figures, gallery zips (conf.py sets the same default).
 export SOURCE_DATE_EPOCH ?= 1700000000
 
-.PHONY: html test clean venv
+.PHONY: html pdf test clean venv
 
 html: $(STAMP)
 	$(VPY) -m sphinx $(SPHINXOPTS) -c . -d _build/doctrees book _build/html
+
+# One page holding the whole book (singlehtml), printed by headless Chromium once MathJax has
+# typeset every formula. Shares the doctrees with `html`: executed results come from the cache.
+pdf: $(STAMP)
+	$(VPY) -m sphinx $(SPHINXOPTS) -b singlehtml -c . -d _build/doctrees book _build/singlehtml
+	$(VPY) tests/print_pdf.py _build/singlehtml/index.html _build/nnbook.pdf
 
 test: $(STAMP)
 	$(VPY) -m pytest

@@ -46,6 +46,7 @@ def make_book(root: Path, chapter: str, examples: dict[str, str] | None = None) 
     shutil.copytree(ROOT / "nnbook", root / "nnbook", ignore=ignore)
     book = root / "book"
     shutil.copytree(BOOK / "_static", book / "_static", ignore=ignore)
+    shutil.copytree(BOOK / "_ext", book / "_ext", ignore=ignore)
     (book / "examples").mkdir()
     (book / "examples" / "README.rst").write_text("Examples\n========\n\nThe test gallery.\n")
     for name, source in (examples or {}).items():

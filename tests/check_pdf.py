@@ -1,0 +1,87 @@
+"""Check the book's PDF (``make pdf``): enough pages, and no raw TeX left in its text.
+
+A formula MathJax did not typeset reaches the PDF as its TeX source (``$$``, ``\\frac``,
+``\\begin{...}``); ``pdftotext`` (Debian's ``poppler-utils``) extracts the text, in which
+typeset mathematics shows as symbols, not as TeX commands.
+
+Code listings are shown as they are, TeX in docstrings included: lines of the PDF that come
+from a code block of the printed page (``--html``, the ``<pre>`` blocks of the singlehtml
+build) are not reported.
+
+Usage::
+
+    .venv/bin/python tests/check_pdf.py _build/nnbook.pdf --html _build/singlehtml/index.html
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+# TeX that must never be visible to a reader. Code listings in the book do not contain
+# these (a backslash-command inside a Python string would be the one exception to watch).
+RAW_TEX = re.compile(
+    r"\$\$|\\(?:frac|begin\{|end\{|sum_|mathbf|boldsymbol|partial|sigma|nabla|left[(\[]|right[)\]])"
+)
+
+
+def page_count(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    match = re.search(r"^Pages:\s+(\d+)", info.stdout, re.M)
+    if not match:
+        raise ValueError(f"pdfinfo printed no page count for {pdf}")
+    return int(match.group(1))
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _collapse(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def code_text(page_html: str) -> str:
+    """The text of every ``<pre>`` block of a page, whitespace collapsed, in one string."""
+    blocks = re.findall(r"<pre\b[^>]*>(.*?)</pre>", page_html, re.S | re.I)
+    return " \n ".join(_collapse(html.unescape(re.sub(r"<[^>]+>", "", b))) for b in blocks)
+
+
+def raw_tex(text: str, code: str = "") -> list[str]:
+    """Lines of ``text`` that still hold TeX source and are not part of the ``code`` text."""
+    return [
+        line.strip() for line in text.splitlines()
+        if RAW_TEX.search(line) and _collapse(line) not in code
+    ]  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pdf", type=Path)
+    parser.add_argument("--html", type=Path, help="the printed page, for its code blocks")
+    parser.add_argument("--min-pages", type=int, default=100)
+    args = parser.parse_args(argv)
+    pages = page_count(args.pdf)
+    code = code_text(args.html.read_text(encoding="utf-8")) if args.html else ""
+    leftovers = raw_tex(pdf_text(args.pdf), code)
+    status = 0
+    if pages < args.min_pages:
+        print(f"{args.pdf}: {pages} pages, expected at least {args.min_pages}", file=sys.stderr)
+        status = 1
+    if leftovers:
+        print(f"{args.pdf}: raw TeX in {len(leftovers)} lines:", *leftovers[:20],
+              sep="\n  ", file=sys.stderr)  # fmt: skip
+        status = 1
+    if status == 0:
+        print(f"{args.pdf}: {pages} pages, no raw TeX")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
