@@ -9,6 +9,8 @@ VENV    := .venv
 VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 SPHINXOPTS ?= -W --keep-going -n
+# pytest-xdist: one worker per core; a chapter's examples stay together (conftest.py).
+PYTEST_WORKERS ?= -n auto --dist loadgroup
 # Reproducible output: a fixed date in HTML, figures, gallery zips (conf.py sets the same default).
 export SOURCE_DATE_EPOCH ?= 1700000000
 
@@ -24,7 +26,7 @@ pdf: $(STAMP)
 	$(VPY) tests/print_pdf.py _build/singlehtml/index.html _build/nnbook.pdf
 
 test: $(STAMP)
-	$(VPY) -m pytest
+	$(VPY) -m pytest $(PYTEST_WORKERS)
 
 venv: $(STAMP)
 

@@ -1,4 +1,4 @@
-"""Check the book's PDF (``make pdf``): enough pages, and no raw TeX left in its text.
+"""Check the book's PDF (``make pdf``): enough pages, every chapter, no raw TeX in its text.
 
 A formula MathJax did not typeset reaches the PDF as its TeX source (``$$``, ``\\frac``,
 ``\\begin{...}``); ``pdftotext`` (Debian's ``poppler-utils``) extracts the text, in which
@@ -61,6 +61,19 @@ def raw_tex(text: str, code: str = "") -> list[str]:
     ]  # fmt: skip
 
 
+def chapter_titles(page_html: str) -> list[str]:
+    """The ``<h1>`` titles of the printed page: every chapter of the book."""
+    titles = re.findall(r"<h1\b[^>]*>(.*?)</h1>", page_html, re.S | re.I)
+    clean = (_collapse(html.unescape(re.sub(r"<[^>]+>", "", t))).rstrip("#").strip() for t in titles)
+    return [title for title in clean if title]
+
+
+def missing_titles(text: str, titles: list[str]) -> list[str]:
+    """The titles that do not occur in the PDF's text (whitespace and line breaks ignored)."""
+    flat = _collapse(text)
+    return [title for title in titles if _collapse(title) not in flat]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pdf", type=Path)
@@ -68,9 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-pages", type=int, default=100)
     args = parser.parse_args(argv)
     pages = page_count(args.pdf)
-    code = code_text(args.html.read_text(encoding="utf-8")) if args.html else ""
-    leftovers = raw_tex(pdf_text(args.pdf), code)
+    page_html = args.html.read_text(encoding="utf-8") if args.html else ""
+    text = pdf_text(args.pdf)
+    leftovers = raw_tex(text, code_text(page_html))
+    titles = chapter_titles(page_html)
     status = 0
+    if missing := missing_titles(text, titles):
+        print(f"{args.pdf}: chapters missing:", *missing, sep="\n  ", file=sys.stderr)
+        status = 1
     if pages < args.min_pages:
         print(f"{args.pdf}: {pages} pages, expected at least {args.min_pages}", file=sys.stderr)
         status = 1
@@ -79,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
               sep="\n  ", file=sys.stderr)  # fmt: skip
         status = 1
     if status == 0:
-        print(f"{args.pdf}: {pages} pages, no raw TeX")
+        print(f"{args.pdf}: {pages} pages, all {len(titles)} chapter titles, no raw TeX")
     return status
 
 

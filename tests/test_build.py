@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_notebooks import notebook_problems  # noqa: E402
 from check_offline_math import find_network_references  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,6 +220,7 @@ def probe_book(tmp_path_factory):
     return root, sphinx_build(root)
 
 
+@pytest.mark.xdist_group(name="probe_book")  # one build shared by these tests
 def test_rebuild_after_nnbook_change_shows_new_values(probe_book):
     root, first = probe_book
     chapter_html = root / "_build" / "html" / "chapter.html"
@@ -238,6 +240,12 @@ def test_rebuild_after_nnbook_change_shows_new_values(probe_book):
     assert f"GALLERY_NNBOOK_FILE {copy}" in gallery
     # ... and the gallery's figure was scraped.
     assert "sphx_glr_plot_probe_001.png" in gallery_html.read_text()
+    # The chapter offers its executed notebook in the download menu.
+    notebook = root / "_build" / "html" / "_sources" / "chapter.ipynb"
+    assert 'href="_sources/chapter.ipynb"' in chapter_html.read_text()
+    assert notebook_problems(notebook) == []
+    # The kernels' log stays quiet.
+    assert "Kernel is running over TCP" not in first.log
 
     # No change: nothing is executed again, nothing is re-read.
     second = sphinx_build(root)
@@ -265,9 +273,32 @@ def test_rebuild_after_nnbook_change_shows_new_values(probe_book):
     assert not executed(fourth), fourth.log[-4000:]
     assert "The value is 0.5000" in html_text(chapter_html)
     assert "GALLERY_PROBE 0.5" in html_text(gallery_html)
+    # Outputs from the cache reach the downloadable notebook too.
+    assert notebook_problems(notebook) == []
+    assert "0.5" in notebook.read_text()
+
+
+@pytest.mark.xdist_group(name="probe_book")
+def test_every_local_asset_is_linked_with_its_checksum(probe_book):
+    """Every page links every local stylesheet and script the same way, with ``?v=``.
+
+    Sphinx adds the checksum only if the file is already in the output when the page is
+    written; myst-nb and sphinx-exercise copy theirs at the end of the build, so without
+    nnbook_build a clean build and a rebuild linked them differently.
+    """
+    root, first = probe_book
+    assert first.returncode == 0, first.log[-4000:]
+    html_dir = root / "_build" / "html"
+    for page in ["chapter.html", "genindex.html", "search.html", "gallery/index.html"]:
+        text = (html_dir / page).read_text()
+        links = re.findall(r'<(?:link|script)\b[^>]*(?:href|src)="([^"]*_static/[^"]+)"', text)
+        assert any("mystnb." in link for link in links), page
+        unversioned = [link for link in links if "?v=" not in link and "?digest=" not in link]
+        assert unversioned == [], (page, unversioned)
 
 
 # -- (d) offline: no CDN, vendored MathJax ------------------------------------------------------
+@pytest.mark.xdist_group(name="probe_book")
 def test_built_html_fetches_nothing_from_the_network(probe_book):
     root, first = probe_book
     assert first.returncode == 0, first.log[-4000:]
@@ -320,3 +351,27 @@ def test_api_page_documents_every_module():
         module_name, _, attr = dotted.rpartition(".")
         module = importlib.import_module(module_name) if module_name != "nnbook" else nnbook
         assert hasattr(module, attr), f"api.md minigallery lists {dotted}, which does not exist"
+
+
+# -- the downloadable notebooks ---------------------------------------------------------------------
+def test_notebook_download_fills_in_glued_numbers():
+    import nbformat
+
+    sys.path.insert(0, str(BOOK / "_ext"))
+    from nnbook_build import normalized_notebook
+
+    glued = nbformat.v4.new_output(
+        "display_data", data={"text/plain": "0.123456"},
+        metadata={"scrapbook": {"name": "ratio", "mime_prefix": ""}},
+    )  # fmt: skip
+    code = nbformat.v4.new_code_cell("glue('ratio', 0.123456)", execution_count=1, outputs=[glued])
+    text = nbformat.v4.new_markdown_cell(
+        "A ratio of {glue:text}`ratio:.2f`, {glue}`ratio`, {glue:text}`missing:.2f`, {eq}`eq-x`."
+    )
+    notebook = nbformat.v4.new_notebook(cells=[code, text])
+    result = nbformat.reads(normalized_notebook(notebook, "A page"), as_version=4)
+    assert result.cells[2].source == (
+        "A ratio of 0.12, 0.123456, {glue:text}`missing:.2f`, {eq}`eq-x`."
+    )
+    assert 'page "A page"' in result.cells[0].source  # the note on top
+    assert [cell.id for cell in result.cells] == ["cell-0", "cell-1", "cell-2"]

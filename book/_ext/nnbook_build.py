@@ -31,6 +31,8 @@ silent failure:
   myst-nb's ``nb-exec-table``.
 - **singlehtml** (``make pdf``): the single-page builder gets the node handlers registered
   for ``html``.
+- **Execution cache created up front**: under ``sphinx-build -j`` the reading processes
+  execute notebooks in parallel; the jupyter-cache database is created before they start.
 - **Source-dir guard**: ``conf.py`` builds ``book/`` only.
 
 The pages and figures that report times measured during the build are listed in
@@ -246,10 +248,49 @@ def forget_environment_after_warnings(app, exception) -> None:
 NOTEBOOK_NOTE = """\
 *This notebook is the page "{title}" of the nnbook textbook, executed when the book was built
 (outputs included). Its code cells run top to bottom in a fresh kernel with `nnbook` and
-`myst-nb` (for `glue`) installed. Its text is MyST Markdown: Jupyter shows roles such as
-`{{glue:text}}`, `{{eq}}` and `{{doc}}`, and directives such as `{{exercise}}`, as raw text;
-the numbers they stand for are printed by the cells, and the HTML book renders them.*
+`myst-nb` (for `glue`) installed. Its text is the book's MyST Markdown: the numbers the text
+quotes from the cells are filled in, but Jupyter shows other MyST roles (such as `{{eq}}` and
+`{{doc}}`) and directives (such as `{{exercise}}`) as raw text; the HTML book renders them.*
 """
+
+_GLUE_TEXT = re.compile(r"\{glue:text\}`([^`]+)`")
+_GLUE_PLAIN = re.compile(r"\{glue(?::any)?\}`([^`:]+)`")
+
+
+def fill_glued_text(notebook) -> None:
+    """Replace ``{glue:text}`` and ``{glue}`` roles of markdown cells by the glued text.
+
+    The values are the ``text/plain`` outputs the cells glued, formatted by myst-nb's own
+    function, exactly as on the HTML page. Roles naming another page (``doc::key``) or an
+    output without text (a figure) stay as they are.
+    """
+    from myst_nb.core.variables import format_plain_text
+
+    values = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            data = output.get("data", {})
+            if name and "text/plain" in data and not any(k.startswith("image/") for k in data):
+                values[name] = data["text/plain"]
+
+    def text_role(match: re.Match) -> str:
+        key, _, fmt = match.group(1).rpartition(":")
+        if not key:  # no format spec
+            key, fmt = match.group(1), "s"
+        if key not in values:
+            return match.group(0)
+        try:
+            return format_plain_text(values[key], fmt)
+        except Exception:  # noqa: BLE001 -- leave the role as it is
+            return match.group(0)
+
+    def plain_role(match: re.Match) -> str:
+        return values.get(match.group(1), match.group(0))
+
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _GLUE_PLAIN.sub(plain_role, _GLUE_TEXT.sub(text_role, cell.source))
 
 
 def _is_executed_notebook(app, pagename: str) -> bool:
@@ -288,10 +329,12 @@ def executed_notebook(app, pagename: str):
 
 
 def normalized_notebook(notebook, title: str) -> str:
-    """The executed notebook as readers download it: stable cell ids, a note on top."""
+    """The executed notebook as readers download it: glued numbers filled in, stable cell ids,
+    a note on top."""
     import nbformat
 
     notebook = nbformat.from_dict(notebook)
+    fill_glued_text(notebook)
     note = nbformat.v4.new_markdown_cell(NOTEBOOK_NOTE.format(title=title))
     notebook.cells.insert(0, note)
     for index, cell in enumerate(notebook.cells):
@@ -394,6 +437,18 @@ def rewrite_gallery_time_pages(app, env):
 
 
 # -- wiring --------------------------------------------------------------------------------------
+def create_execution_cache(app) -> None:
+    """Create the jupyter-cache database before parallel readers (``-j``) open it at once.
+
+    Runs after myst-nb's own ``builder-inited`` handler has settled the cache path.
+    """
+    from jupyter_cache import get_cache
+
+    path = getattr(getattr(app.env, "mystnb_config", None), "execution_cache_path", None)
+    if path and app.config.nb_execution_mode == "cache":
+        get_cache(path).db  # noqa: B018 -- creating the sqlite file is the point
+
+
 def _on_builder_inited(app) -> None:
     check_source_dir(app)
     # before sphinx-gallery runs the examples (its handler has priority 500)
@@ -407,6 +462,7 @@ def setup(app):
     app.connect("builder-inited", normalize_gallery_zips, priority=900)
     app.connect("builder-inited", copy_late_static_files, priority=900)
     app.connect("builder-inited", inherit_html_node_handlers, priority=900)
+    app.connect("builder-inited", create_execution_cache, priority=900)
     app.connect("doctree-resolved", check_no_figure_as_text)
     app.connect("html-page-context", add_notebook_download, priority=500)
     app.connect("env-updated", rewrite_gallery_time_pages)
