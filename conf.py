@@ -122,6 +122,7 @@ sphinx_gallery_conf = {
     "image_scrapers": ("matplotlib",),
     "matplotlib_animations": False,
     "min_reported_time": 10**6,  # never print run times: they differ between builds
+    "parallel": True,  # with `sphinx-build -j N`, run the examples in N processes (joblib)
 }
 
 # -- autodoc and numpydoc ----------------------------------------------------------

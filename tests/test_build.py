@@ -375,3 +375,39 @@ def test_notebook_download_fills_in_glued_numbers():
     )
     assert 'page "A page"' in result.cells[0].source  # the note on top
     assert [cell.id for cell in result.cells] == ["cell-0", "cell-1", "cell-2"]
+
+
+def test_printed_output_does_not_depend_on_where_the_kernel_cut_it():
+    import nbformat
+    from myst_nb.core.render import coalesce_streams
+
+    sys.path.insert(0, str(BOOK / "_ext"))
+    import nnbook_build
+
+    def stream(text, name="stdout"):
+        return nbformat.v4.new_output("stream", name=name, text=text)
+
+    table = "header\nrow 1\nrow 2\n"
+    cuts = [
+        [stream(table)],
+        [stream("header"), stream("\nrow 1\n"), stream("row 2\n")],
+        [stream("header\n"), stream("row 1\nro"), stream("w 2\n")],
+    ]
+    merged = [nnbook_build.concatenate_streams(outputs) for outputs in cuts]
+    assert all(m == [stream(table)] for m in merged), merged
+    # The outputs given are left as they were.
+    assert cuts[1][0]["text"] == "header"
+    # stdout before stderr, whichever arrived first.
+    assert nnbook_build.concatenate_streams([stream("w", "stderr"), stream("o")]) == [
+        stream("o"), stream("w", "stderr"),
+    ]
+    # myst-nb's own merging, as patched by the extension, gives the table in every case.
+    nnbook_build.merge_streams_exactly()
+    import myst_nb.core.render as render
+
+    assert render.coalesce_streams is not coalesce_streams
+    assert all(render.coalesce_streams(outputs)[0]["text"] == table for outputs in cuts)
+    # ... which myst-nb alone does not (the reason for the patch).
+    assert coalesce_streams([stream("header"), stream("\nrow 1\n"), stream("row 2\n")])[0][
+        "text"
+    ] != table

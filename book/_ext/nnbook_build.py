@@ -18,6 +18,8 @@ silent failure:
   asset link only if the file is already in the output directory when the page is written, so
   a clean build linked them without a checksum and an incremental build with one. They are
   copied here before any page is written: every build links them the same way.
+- **Printed output merged exactly**: myst-nb's stream merging turned the timing-dependent
+  chunk boundaries of printed text into extra line breaks; chunks are concatenated first.
 - **Kernel profile**: the kernels myst-nb starts read their IPython configuration from
   ``_build/ipython`` (matplotlib's inline backend, so that figures are images, not the text
   ``<Figure size ...>``), not from the user's ``~/.ipython``.
@@ -157,6 +159,57 @@ def copy_late_static_files(app) -> None:
         target = static / name
         if not target.is_file() or target.read_bytes() != source.read_bytes():
             shutil.copyfile(source, target)
+
+
+# -- printed output, independent of when the kernel flushed it ------------------------------------
+def concatenate_streams(outputs: list) -> list:
+    """Merge each stream (stdout, stderr) of a cell's outputs into one output, text unchanged.
+
+    A kernel sends printed text in chunks cut wherever its buffer was flushed, which depends on
+    timing: ``print("a")`` may arrive as ``"a"`` and ``"\\n..."``. The merged text is the same
+    wherever the cuts fell. stdout is put before stderr when both follow each other (their
+    relative order is not defined either). The outputs given are not modified.
+    """
+    import copy
+
+    merged: list = []
+    first: dict[str, Any] = {}
+    for output in outputs:
+        if output.get("output_type") == "stream":
+            name = output["name"]
+            if name in first:
+                first[name]["text"] += output["text"]
+                continue
+            output = copy.copy(output)
+            first[name] = output
+        merged.append(output)
+    for i in range(len(merged) - 1):
+        this, following = merged[i], merged[i + 1]
+        if (this.get("output_type") == following.get("output_type") == "stream"
+                and this["name"] == "stderr" and following["name"] == "stdout"):  # fmt: skip
+            merged[i], merged[i + 1] = following, this
+    return merged
+
+
+def merge_streams_exactly() -> None:
+    """Make myst-nb's ``nb_merge_streams`` independent of where the chunks were cut.
+
+    myst-nb 1.4's ``coalesce_streams`` strips each chunk and appends a newline, so a chunk
+    boundary inside a line becomes a line break and one before a newline a blank line: two
+    builds printed the same table with and without a blank line. Concatenating the chunks
+    first leaves it one chunk per stream, which it handles exactly.
+    """
+    import myst_nb.core.render as render
+
+    if getattr(render.coalesce_streams, "nnbook_exact", False):
+        return
+    original = render.coalesce_streams
+
+    def coalesce_streams(outputs):
+        return original(concatenate_streams(outputs))
+
+    coalesce_streams.nnbook_exact = True
+    render.coalesce_streams = coalesce_streams
 
 
 # -- singlehtml (make pdf) ---------------------------------------------------------------------
@@ -340,6 +393,8 @@ def normalized_notebook(notebook, title: str) -> str:
     for index, cell in enumerate(notebook.cells):
         # myst-nb gives cells random ids; the build must be byte-identical.
         cell["id"] = f"cell-{index}"
+        if cell.cell_type == "code":
+            cell.outputs = concatenate_streams(cell.outputs)
         cell.metadata.pop("execution", None)  # timestamps, if a client recorded them
     for key in ("source_map", "file_format"):
         notebook.metadata.pop(key, None)
@@ -471,4 +526,5 @@ def setup(app):
     app.add_directive("nnbook-gallery-times", GalleryTimes)
     app.add_post_transform(GalleryTimesTransform)
     configure_kernels(Path(app.confdir) / "_build" / "ipython")
+    merge_streams_exactly()
     return {"parallel_read_safe": True, "parallel_write_safe": True}
