@@ -360,9 +360,10 @@ def test_notebook_download_fills_in_glued_numbers():
     sys.path.insert(0, str(BOOK / "_ext"))
     from nnbook_build import normalized_notebook
 
+    prefix = "application/papermill.record/"  # what glue(..., display=False) writes
     glued = nbformat.v4.new_output(
-        "display_data", data={"text/plain": "0.123456"},
-        metadata={"scrapbook": {"name": "ratio", "mime_prefix": ""}},
+        "display_data", data={f"{prefix}text/plain": "0.123456"},
+        metadata={"scrapbook": {"name": "ratio", "mime_prefix": prefix}},
     )  # fmt: skip
     code = nbformat.v4.new_code_cell("glue('ratio', 0.123456)", execution_count=1, outputs=[glued])
     text = nbformat.v4.new_markdown_cell(

@@ -322,8 +322,10 @@ def fill_glued_text(notebook) -> None:
     values = {}
     for cell in notebook.cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            data = output.get("data", {})
+            scrapbook = output.get("metadata", {}).get("scrapbook", {})
+            prefix = scrapbook.get("mime_prefix", "")  # glue(..., display=False) hides it
+            data = {k.removeprefix(prefix): v for k, v in output.get("data", {}).items()}
+            name = scrapbook.get("name")
             if name and "text/plain" in data and not any(k.startswith("image/") for k in data):
                 values[name] = data["text/plain"]
 
@@ -356,12 +358,13 @@ def _is_executed_notebook(app, pagename: str) -> bool:
 
 
 def executed_notebook(app, pagename: str):
-    """The notebook of a chapter with the outputs of its execution, or None.
+    """The notebook of a chapter as it was executed, all outputs included, or None.
 
-    myst-nb writes each page's notebook to ``_build/jupyter_execute/``, but with outputs only
-    when the page was executed in this build: a page whose outputs came from the jupyter cache
-    is written without them (myst-nb 1.4 merges the cached outputs into a copy). The outputs
-    are then taken from the cache, matched on the same notebook as myst-nb matched it.
+    myst-nb writes each page's notebook to ``_build/jupyter_execute/``, but not as executed:
+    a page whose outputs came from the jupyter cache is written without outputs (myst-nb 1.4
+    merges the cached outputs into a copy), and an executed one without its glued values
+    (moved out to ``*.glue.json``). The executed notebook is the cache's entry, matched on
+    the same notebook as myst-nb matched it; without a cache, the written file.
     """
     import nbformat
 
@@ -369,16 +372,15 @@ def executed_notebook(app, pagename: str):
     if not path.is_file():
         return None
     notebook = nbformat.read(path, as_version=4)
-    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    if all(cell.get("execution_count") is not None for cell in code):
-        return notebook
-    from jupyter_cache import get_cache
+    if app.config.nb_execution_mode == "cache":
+        from jupyter_cache import get_cache
 
-    cache = get_cache(app.env.mystnb_config.execution_cache_path)
-    try:
-        return cache.merge_match_into_notebook(notebook)[1]
-    except KeyError:
-        return None
+        cache = get_cache(app.env.mystnb_config.execution_cache_path)
+        try:
+            return cache.merge_match_into_notebook(notebook)[1]
+        except KeyError:
+            return None
+    return notebook
 
 
 def normalized_notebook(notebook, title: str) -> str:
