@@ -8,7 +8,10 @@ PYTHON  ?= python3
 VENV    := .venv
 VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
-SPHINXOPTS ?= -W --keep-going -n
+# -j auto: pages are read, and their notebooks executed, in one process per core; the output is
+# the same as a serial build's (tests/compare_builds.py). `make html SPHINXOPTS="-W --keep-going -n"`
+# builds serially.
+SPHINXOPTS ?= -W --keep-going -n -j auto
 # pytest-xdist: one worker per core; a chapter's examples stay together (conftest.py).
 PYTEST_WORKERS ?= -n auto --dist loadgroup
 # Reproducible output: a fixed date in HTML, figures, gallery zips (conf.py sets the same default).

@@ -62,8 +62,13 @@ def raw_tex(text: str, code: str = "") -> list[str]:
 
 
 def chapter_titles(page_html: str) -> list[str]:
-    """The ``<h1>`` titles of the printed page: every chapter of the book."""
-    titles = re.findall(r"<h1\b[^>]*>(.*?)</h1>", page_html, re.S | re.I)
+    """The titles of the book's parts and chapters on the printed page.
+
+    On the single page, the book's title is ``<h1>``, parts and the front matter ``<h2>``,
+    chapters ``<h3>``; section headings carry a permalink (the theme's own headings do not).
+    """
+    headings = re.findall(r"<h[1-3]\b[^>]*>(.*?)</h[1-3]>", page_html, re.S | re.I)
+    titles = [h.split('<a class="headerlink"')[0] for h in headings if 'class="headerlink"' in h]
     clean = (_collapse(html.unescape(re.sub(r"<[^>]+>", "", t))).rstrip("#").strip() for t in titles)
     return [title for title in clean if title]
 

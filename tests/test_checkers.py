@@ -94,6 +94,19 @@ def test_raw_tex_in_the_text_is_reported_but_not_in_code():
     ]
 
 
+def test_a_chapter_missing_from_the_pdf_is_reported():
+    page = (
+        '<h1>The book<a class="headerlink" href="#b">#</a></h1><h2> Contents </h2>'
+        '<h3>The <em>neuron</em><a class="headerlink" href="#n">#</a></h3>'
+        '<h3>Momentum and Adam<a class="headerlink" href="#m">#</a></h3>'
+    )
+    titles = check_pdf.chapter_titles(page)
+    assert titles == ["The book", "The neuron", "Momentum and Adam"]
+    text = "The book\n...\nThe neuron\n...\nMomentum and\nAdam\n"  # a title across lines
+    assert check_pdf.missing_titles(text, titles) == []
+    assert check_pdf.missing_titles("The book\nThe neuron\n", titles) == ["Momentum and Adam"]
+
+
 # -- check_browser -----------------------------------------------------------------------------------
 def _event(method: str, **params) -> dict:
     return {"method": method, "params": params}
