@@ -12,8 +12,9 @@ STAMP   := $(VENV)/.installed-stamp
 # the same as a serial build's (tests/compare_builds.py). `make html SPHINXOPTS="-W --keep-going -n"`
 # builds serially.
 SPHINXOPTS ?= -W --keep-going -n -j auto
-# pytest-xdist: one worker per core; a chapter's examples stay together (conftest.py).
-PYTEST_WORKERS ?= -n auto --dist loadgroup
+# pytest-xdist: one worker per core; the tests of one file run on one worker (a chapter's
+# examples share a namespace, tests/test_build.py's tests a built book).
+PYTEST_WORKERS ?= -n auto --dist loadfile
 # Reproducible output: a fixed date in HTML, figures, gallery zips (conf.py sets the same default).
 export SOURCE_DATE_EPOCH ?= 1700000000
 

@@ -72,19 +72,3 @@ pytest_collect_file = Sybil(
     teardown=_close_figures,
 ).pytest()
 
-
-def pytest_collection_modifyitems(config, items):
-    """Keep what shares state on one worker under pytest-xdist (``--dist loadgroup``).
-
-    The examples of one chapter share a namespace and run in document order: a chapter is one
-    group. Everything else is independent and spread over the workers one test at a time
-    (tests sharing a module fixture, e.g. ``tests/test_build.py``'s built book, mark their own
-    group).
-    """
-    import pytest
-
-    book = os.path.join(os.path.dirname(os.path.abspath(__file__)), "book")
-    for item in items:
-        path = str(item.path)
-        if path.startswith(book + os.sep) and path.endswith(".md"):
-            item.add_marker(pytest.mark.xdist_group(name=os.path.relpath(path, book)))

@@ -1,4 +1,6 @@
-"""Tests of the book pipeline itself: examples, strict builds, caching, offline assets.
+"""Tests of the book pipeline itself: strict builds, caching, offline assets, notebooks.
+
+(That every gallery example runs on its own is ``tests/test_examples.py``.)
 
 The build tests do not touch the real book. Each builds a tiny throwaway book in a temporary
 directory with the repository's real ``conf.py``, a copy of ``nnbook/`` (imported through
@@ -24,7 +26,6 @@ from check_offline_math import find_network_references  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
-EXAMPLES = sorted((BOOK / "examples").glob("plot_*.py"))
 MATHJAX = BOOK / "_static" / "mathjax"
 
 FRONT_MATTER = """\
@@ -82,21 +83,6 @@ def html_text(path: Path) -> str:
 
 def executed(result: subprocess.CompletedProcess) -> bool:
     return "Executing notebook" in result.log
-
-
-# -- (a) every example runs on its own -----------------------------------------------------
-def test_there_are_examples():
-    assert EXAMPLES, "book/examples/ holds no plot_*.py"
-
-
-@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
-def test_example_runs_standalone(script, tmp_path):
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    result = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
 
 
 # -- (b) a failing cell fails the strict build, and names the cell ---------------------------
@@ -220,7 +206,6 @@ def probe_book(tmp_path_factory):
     return root, sphinx_build(root)
 
 
-@pytest.mark.xdist_group(name="probe_book")  # one build shared by these tests
 def test_rebuild_after_nnbook_change_shows_new_values(probe_book):
     root, first = probe_book
     chapter_html = root / "_build" / "html" / "chapter.html"
@@ -278,27 +263,25 @@ def test_rebuild_after_nnbook_change_shows_new_values(probe_book):
     assert "0.5" in notebook.read_text()
 
 
-@pytest.mark.xdist_group(name="probe_book")
-def test_every_local_asset_is_linked_with_its_checksum(probe_book):
-    """Every page links every local stylesheet and script the same way, with ``?v=``.
+def test_every_stylesheet_is_linked_with_its_checksum(probe_book):
+    """Every page links every local stylesheet the same way, with its checksum (``?v=``).
 
     Sphinx adds the checksum only if the file is already in the output when the page is
     written; myst-nb and sphinx-exercise copy theirs at the end of the build, so without
-    nnbook_build a clean build and a rebuild linked them differently.
+    nnbook_build a clean build linked them without it and a rebuild with it.
     """
     root, first = probe_book
     assert first.returncode == 0, first.log[-4000:]
     html_dir = root / "_build" / "html"
     for page in ["chapter.html", "genindex.html", "search.html", "gallery/index.html"]:
         text = (html_dir / page).read_text()
-        links = re.findall(r'<(?:link|script)\b[^>]*(?:href|src)="([^"]*_static/[^"]+)"', text)
+        links = re.findall(r'<link\b[^>]*href="([^"]*_static/[^"]+\.css[^"]*)"', text)
         assert any("mystnb." in link for link in links), page
+        assert any("exercise.css" in link for link in links), page
         unversioned = [link for link in links if "?v=" not in link and "?digest=" not in link]
         assert unversioned == [], (page, unversioned)
 
 
-# -- (d) offline: no CDN, vendored MathJax ------------------------------------------------------
-@pytest.mark.xdist_group(name="probe_book")
 def test_built_html_fetches_nothing_from_the_network(probe_book):
     root, first = probe_book
     assert first.returncode == 0, first.log[-4000:]
