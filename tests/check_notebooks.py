@@ -23,6 +23,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+from nnbook_build import IPYTHON_KERNEL_CONFIG  # noqa: E402
+
 DEFAULT_HTML = ROOT / "_build" / "html"
 
 
@@ -76,13 +79,22 @@ def run_notebook(path: Path, timeout: int = 300) -> list[str]:
         for cell in fresh.cells:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
-        env_backup = os.environ.pop("PYTHONPATH", None)
+        # A kernel as a reader's Jupyter starts it: nnbook from the installed package (no
+        # PYTHONPATH), no IPython profile of this machine; the book's kernel settings (inline
+        # figures, the loopback-TCP warning dropped) from a throwaway IPYTHONDIR.
+        saved = {key: os.environ.pop(key, None) for key in ("PYTHONPATH", "IPYTHONDIR")}
+        profile = Path(tmp) / "ipython" / "profile_default" / "ipython_kernel_config.py"
+        profile.parent.mkdir(parents=True)
+        profile.write_text(IPYTHON_KERNEL_CONFIG)
+        os.environ["IPYTHONDIR"] = str(profile.parent.parent)
         try:
             NotebookClient(fresh, timeout=timeout, kernel_name="python3",
                            resources={"metadata": {"path": tmp}}).execute()  # fmt: skip
         finally:
-            if env_backup is not None:
-                os.environ["PYTHONPATH"] = env_backup
+            for key, value in saved.items():
+                os.environ.pop(key, None)
+                if value is not None:
+                    os.environ[key] = value
     before, after = text_outputs(stored), text_outputs(fresh)
     if before == after:
         return []
