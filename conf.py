@@ -83,18 +83,11 @@ exclude_patterns = [
 templates_path: list[str] = []
 nitpicky = True
 # No intersphinx (it needs the network): names from other packages cannot resolve.
-nitpick_ignore_regex = [
-    (r"py:(class|obj|func|meth|attr|exc|mod|data)", r"(numpy|np|matplotlib|scipy|sklearn)(\..*)?"),
-]
+nitpick_ignore_regex = [(r"py:(class|obj|func|meth|attr|exc|mod|data)", r"(numpy|np|matplotlib|scipy|sklearn)(\..*)?")]
 suppress_warnings: list[str] = []
 
 # -- MyST and myst-nb -----------------------------------------------------------
-myst_enable_extensions = [
-    "amsmath",
-    "colon_fence",
-    "deflist",
-    "dollarmath",
-]
+myst_enable_extensions = ["amsmath", "colon_fence", "deflist", "dollarmath"]
 myst_heading_anchors = 3
 
 nb_execution_mode = "cache"

@@ -71,4 +71,3 @@ pytest_collect_file = Sybil(
     excludes=["book/gallery/*", "book/gen_modules/*", "book/_static/*", "book/_static/*/*"],
     teardown=_close_figures,
 ).pytest()
-

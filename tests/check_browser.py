@@ -153,9 +153,7 @@ def check_search(page: Page, html_dir: Path, query: str = SEARCH_QUERY) -> PageR
 
 def book_pages(html_dir: Path) -> list[Path]:
     skip = {"_static", "_sources", "_downloads", "_images", "_modules"}
-    return sorted(
-        p for p in html_dir.rglob("*.html") if not skip & set(p.relative_to(html_dir).parts)
-    )
+    return sorted(p for p in html_dir.rglob("*.html") if not skip & set(p.relative_to(html_dir).parts))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,8 +38,10 @@ def text_outputs(notebook) -> list[str]:
         for output in cell.get("outputs", []):
             if output.output_type == "stream":
                 texts.append(output.text)
-            elif "data" in output and "text/plain" in output.data and not any(
-                key.startswith("image/") for key in output.data
+            elif (
+                "data" in output
+                and "text/plain" in output.data
+                and not any(key.startswith("image/") for key in output.data)
             ):
                 texts.append(output.data["text/plain"])
     return texts

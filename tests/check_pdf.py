@@ -24,9 +24,7 @@ from pathlib import Path
 
 # TeX that must never be visible to a reader. Code listings in the book do not contain
 # these (a backslash-command inside a Python string would be the one exception to watch).
-RAW_TEX = re.compile(
-    r"\$\$|\\(?:frac|begin\{|end\{|sum_|mathbf|boldsymbol|partial|sigma|nabla|left[(\[]|right[)\]])"
-)
+RAW_TEX = re.compile(r"\$\$|\\(?:frac|begin\{|end\{|sum_|mathbf|boldsymbol|partial|sigma|nabla|left[(\[]|right[)\]])")
 
 
 def page_count(pdf: Path) -> int:
@@ -38,9 +36,7 @@ def page_count(pdf: Path) -> int:
 
 
 def pdf_text(pdf: Path) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def _collapse(text: str) -> str:

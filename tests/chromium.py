@@ -189,8 +189,7 @@ class Page:
         self.browser.events(self.session)  # drop the previous page's events
         self.send("Page.navigate", {"url": url})
         loaded = self.browser.wait_for(
-            lambda e: e.get("sessionId") == self.session and e["method"] == "Page.loadEventFired",
-            timeout,
+            lambda e: e.get("sessionId") == self.session and e["method"] == "Page.loadEventFired", timeout
         )
         if loaded is None:
             raise ChromiumError(f"{url}: not loaded within {timeout} s")

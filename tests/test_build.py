@@ -53,9 +53,7 @@ def make_book(root: Path, chapter: str, examples: dict[str, str] | None = None) 
     (book / "examples" / "README.rst").write_text("Examples\n========\n\nThe test gallery.\n")
     for name, source in (examples or {}).items():
         (book / "examples" / name).write_text(textwrap.dedent(source))
-    (book / "index.md").write_text(
-        "# A test book\n\n```{toctree}\nchapter\nGallery <gallery/index>\n```\n"
-    )
+    (book / "index.md").write_text("# A test book\n\n```{toctree}\nchapter\nGallery <gallery/index>\n```\n")
     (book / "chapter.md").write_text(FRONT_MATTER + textwrap.dedent(chapter))
     return root
 
@@ -198,11 +196,7 @@ Softmax.forward = _edited_softmax_forward
 @pytest.fixture(scope="module")
 def probe_book(tmp_path_factory):
     """The probe book, built once: (root, result of the first build)."""
-    root = make_book(
-        tmp_path_factory.mktemp("probe") / "book-root",
-        PROBE_CHAPTER,
-        {"plot_probe.py": PROBE_EXAMPLE},
-    )
+    root = make_book(tmp_path_factory.mktemp("probe") / "book-root", PROBE_CHAPTER, {"plot_probe.py": PROBE_EXAMPLE})
     return root, sphinx_build(root)
 
 
@@ -302,9 +296,7 @@ def test_mathjax_is_vendored_whole():
     assert len(list(extensions.rglob("*.js"))) >= 30
     fonts = list((MATHJAX / "es5" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
     assert len(fonts) >= 20
-    assert re.search(
-        r'^mathjax_path = "mathjax/es5/tex-chtml.js"', (ROOT / "conf.py").read_text(), re.M
-    )
+    assert re.search(r'^mathjax_path = "mathjax/es5/tex-chtml.js"', (ROOT / "conf.py").read_text(), re.M)
 
 
 # -- conf.py guards and the API page ------------------------------------------------------------
@@ -322,9 +314,7 @@ def test_api_page_documents_every_module():
     import nnbook
 
     api = (BOOK / "api.md").read_text()
-    modules = sorted(
-        p.stem for p in (ROOT / "nnbook").glob("*.py") if not p.stem.startswith("_")
-    )
+    modules = sorted(p.stem for p in (ROOT / "nnbook").glob("*.py") if not p.stem.startswith("_"))
     for name in modules:
         assert f".. automodule:: nnbook.{name}\n" in api, f"api.md lacks nnbook.{name}"
     # Every name a minigallery lists must exist, or its examples silently vanish.
@@ -354,9 +344,7 @@ def test_notebook_download_fills_in_glued_numbers():
     )
     notebook = nbformat.v4.new_notebook(cells=[code, text])
     result = nbformat.reads(normalized_notebook(notebook, "A page"), as_version=4)
-    assert result.cells[2].source == (
-        "A ratio of 0.12, 0.123456, {glue:text}`missing:.2f`, {eq}`eq-x`."
-    )
+    assert result.cells[2].source == ("A ratio of 0.12, 0.123456, {glue:text}`missing:.2f`, {eq}`eq-x`.")
     assert 'page "A page"' in result.cells[0].source  # the note on top
     assert [cell.id for cell in result.cells] == ["cell-0", "cell-1", "cell-2"]
 
@@ -383,7 +371,8 @@ def test_printed_output_does_not_depend_on_where_the_kernel_cut_it():
     assert cuts[1][0]["text"] == "header"
     # stdout before stderr, whichever arrived first.
     assert nnbook_build.concatenate_streams([stream("w", "stderr"), stream("o")]) == [
-        stream("o"), stream("w", "stderr"),
+        stream("o"),
+        stream("w", "stderr"),
     ]
     # myst-nb's own merging, as patched by the extension, gives the table in every case.
     nnbook_build.merge_streams_exactly()
@@ -392,6 +381,4 @@ def test_printed_output_does_not_depend_on_where_the_kernel_cut_it():
     assert render.coalesce_streams is not coalesce_streams
     assert all(render.coalesce_streams(outputs)[0]["text"] == table for outputs in cuts)
     # ... which myst-nb alone does not (the reason for the patch).
-    assert coalesce_streams([stream("header"), stream("\nrow 1\n"), stream("row 2\n")])[0][
-        "text"
-    ] != table
+    assert coalesce_streams([stream("header"), stream("\nrow 1\n"), stream("row 2\n")])[0]["text"] != table

@@ -50,9 +50,7 @@ def test_identical_builds_compare_equal(tmp_path):
 def test_an_unlisted_difference_is_reported(tmp_path):
     first = _tree(tmp_path / "a", PAGES)
     second = _tree(tmp_path / "b", {**PAGES, "chapter.html": '<img src="_images/c.png"/> 1.5x'})
-    assert compare_builds.differences(first, second, ["timing.html"]) == [
-        "chapter.html: differs"
-    ]
+    assert compare_builds.differences(first, second, ["timing.html"]) == ["chapter.html: differs"]
     assert compare_builds.differences(first, second, ["timing.html", "chapter.html"]) == []
 
 
@@ -133,12 +131,8 @@ def test_browser_events_that_are_problems():
 def test_untypeset_math_and_broken_images_are_problems():
     fine = {"mathjax": True, "math": 3, "typeset": 3, "merrors": 0, "images": 1, "broken": []}
     assert check_browser.problems_from_inspection(fine) == []
-    assert check_browser.problems_from_inspection({**fine, "typeset": 2}) == [
-        "MathJax typeset 2 of 3 formulas"
-    ]
-    assert check_browser.problems_from_inspection({**fine, "mathjax": False}) == [
-        "3 formulas but MathJax did not load"
-    ]
+    assert check_browser.problems_from_inspection({**fine, "typeset": 2}) == ["MathJax typeset 2 of 3 formulas"]
+    assert check_browser.problems_from_inspection({**fine, "mathjax": False}) == ["3 formulas but MathJax did not load"]
     assert check_browser.problems_from_inspection({**fine, "broken": ["_images/x.png"]}) == [
         "image not loaded: _images/x.png"
     ]
@@ -182,9 +176,9 @@ def test_notebook_without_outputs_or_with_random_ids_is_reported(tmp_path):
         "code cells but no outputs: not the executed notebook",
         "a code cell was not executed",
     ]
-    assert check_notebooks.notebook_problems(
-        _notebook(tmp_path / "ids.ipynb", True, ids=False)
-    ) == ["cell ids are not the stable cell-0, cell-1, ..."]
+    assert check_notebooks.notebook_problems(_notebook(tmp_path / "ids.ipynb", True, ids=False)) == [
+        "cell ids are not the stable cell-0, cell-1, ..."
+    ]
 
 
 def test_rerun_notebook_must_print_the_same(tmp_path):

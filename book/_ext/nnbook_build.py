@@ -260,9 +260,7 @@ def configure_kernels(ipython_dir: Path) -> None:
 
 
 # -- figure shown as text ----------------------------------------------------------------------
-_FIGURE_AS_TEXT = re.compile(
-    r"<(matplotlib\.figure\.)?Figure size \d+(\.\d+)?x\d+(\.\d+)? with \d+ Axes>"
-)
+_FIGURE_AS_TEXT = re.compile(r"<(matplotlib\.figure\.)?Figure size \d+(\.\d+)?x\d+(\.\d+)? with \d+ Axes>")
 
 
 def check_no_figure_as_text(app, doctree, docname) -> None:
