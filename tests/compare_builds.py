@@ -67,6 +67,15 @@ def differences(first: Path, second: Path, patterns: list[str]) -> list[str]:
     return found
 
 
+def listed_but_identical(first: Path, second: Path, patterns: list[str]) -> list[str]:
+    """Listed patterns whose files were the same in both builds: candidates to drop from the list."""
+    a, b = files(first), files(second)
+    changed = {
+        rel for rel in a.keys() | b.keys() if rel not in a or rel not in b or a[rel].read_bytes() != b[rel].read_bytes()
+    }
+    return [pattern for pattern in patterns if not any(fnmatch.fnmatchcase(rel, pattern) for rel in changed)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("first", type=Path)
@@ -85,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
               sep="\n  ", file=sys.stderr)  # fmt: skip
         return 1
     print(f"{count} files compared: identical except the {len(patterns)} listed exceptions")
+    if unused := listed_but_identical(args.first, args.second, patterns):
+        print("listed, but identical in both builds (drop from the list if they no longer report timings):")
+        print(*unused, sep="\n  ")
     return 0
 
 

@@ -66,6 +66,14 @@ def test_a_timing_figure_may_differ_but_not_leak(tmp_path):
     assert "_images/t2.png: only in the second build, shown on chapter.html" in found
 
 
+def test_listed_pages_that_did_not_differ_are_named(tmp_path):
+    first = _tree(tmp_path / "a", PAGES)
+    second = _tree(tmp_path / "b", {**PAGES, "timing.html": '<img src="_images/t1.png"/> 2.0x'})
+    listed = ["timing.html", "chapter.html"]
+    assert compare_builds.differences(first, second, listed) == []
+    assert compare_builds.listed_but_identical(first, second, listed) == ["chapter.html"]
+
+
 def test_the_exceptions_file_lists_existing_pages():
     patterns = compare_builds.read_exceptions()
     assert "build-report.html" in patterns
