@@ -1,4 +1,6 @@
-"""Tests of the book pipeline itself: examples, strict builds, caching, offline assets.
+"""Tests of the book pipeline itself: strict builds, caching, offline assets, notebooks.
+
+(That every gallery example runs on its own is ``tests/test_examples.py``.)
 
 The build tests do not touch the real book. Each builds a tiny throwaway book in a temporary
 directory with the repository's real ``conf.py``, a copy of ``nnbook/`` (imported through
@@ -19,11 +21,11 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_notebooks import notebook_problems  # noqa: E402
 from check_offline_math import find_network_references  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
-EXAMPLES = sorted((BOOK / "examples").glob("plot_*.py"))
 MATHJAX = BOOK / "_static" / "mathjax"
 
 FRONT_MATTER = """\
@@ -46,13 +48,12 @@ def make_book(root: Path, chapter: str, examples: dict[str, str] | None = None) 
     shutil.copytree(ROOT / "nnbook", root / "nnbook", ignore=ignore)
     book = root / "book"
     shutil.copytree(BOOK / "_static", book / "_static", ignore=ignore)
+    shutil.copytree(BOOK / "_ext", book / "_ext", ignore=ignore)
     (book / "examples").mkdir()
     (book / "examples" / "README.rst").write_text("Examples\n========\n\nThe test gallery.\n")
     for name, source in (examples or {}).items():
         (book / "examples" / name).write_text(textwrap.dedent(source))
-    (book / "index.md").write_text(
-        "# A test book\n\n```{toctree}\nchapter\nGallery <gallery/index>\n```\n"
-    )
+    (book / "index.md").write_text("# A test book\n\n```{toctree}\nchapter\nGallery <gallery/index>\n```\n")
     (book / "chapter.md").write_text(FRONT_MATTER + textwrap.dedent(chapter))
     return root
 
@@ -80,21 +81,6 @@ def html_text(path: Path) -> str:
 
 def executed(result: subprocess.CompletedProcess) -> bool:
     return "Executing notebook" in result.log
-
-
-# -- (a) every example runs on its own -----------------------------------------------------
-def test_there_are_examples():
-    assert EXAMPLES, "book/examples/ holds no plot_*.py"
-
-
-@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
-def test_example_runs_standalone(script, tmp_path):
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    result = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
 
 
 # -- (b) a failing cell fails the strict build, and names the cell ---------------------------
@@ -210,11 +196,7 @@ Softmax.forward = _edited_softmax_forward
 @pytest.fixture(scope="module")
 def probe_book(tmp_path_factory):
     """The probe book, built once: (root, result of the first build)."""
-    root = make_book(
-        tmp_path_factory.mktemp("probe") / "book-root",
-        PROBE_CHAPTER,
-        {"plot_probe.py": PROBE_EXAMPLE},
-    )
+    root = make_book(tmp_path_factory.mktemp("probe") / "book-root", PROBE_CHAPTER, {"plot_probe.py": PROBE_EXAMPLE})
     return root, sphinx_build(root)
 
 
@@ -237,6 +219,12 @@ def test_rebuild_after_nnbook_change_shows_new_values(probe_book):
     assert f"GALLERY_NNBOOK_FILE {copy}" in gallery
     # ... and the gallery's figure was scraped.
     assert "sphx_glr_plot_probe_001.png" in gallery_html.read_text()
+    # The chapter offers its executed notebook in the download menu.
+    notebook = root / "_build" / "html" / "_sources" / "chapter.ipynb"
+    assert 'href="_sources/chapter.ipynb"' in chapter_html.read_text()
+    assert notebook_problems(notebook) == []
+    # The kernels' log stays quiet.
+    assert "Kernel is running over TCP" not in first.log
 
     # No change: nothing is executed again, nothing is re-read.
     second = sphinx_build(root)
@@ -264,9 +252,30 @@ def test_rebuild_after_nnbook_change_shows_new_values(probe_book):
     assert not executed(fourth), fourth.log[-4000:]
     assert "The value is 0.5000" in html_text(chapter_html)
     assert "GALLERY_PROBE 0.5" in html_text(gallery_html)
+    # Outputs from the cache reach the downloadable notebook too.
+    assert notebook_problems(notebook) == []
+    assert "0.5" in notebook.read_text()
 
 
-# -- (d) offline: no CDN, vendored MathJax ------------------------------------------------------
+def test_every_stylesheet_is_linked_with_its_checksum(probe_book):
+    """Every page links every local stylesheet the same way, with its checksum (``?v=``).
+
+    Sphinx adds the checksum only if the file is already in the output when the page is
+    written; myst-nb and sphinx-exercise copy theirs at the end of the build, so without
+    nnbook_build a clean build linked them without it and a rebuild with it.
+    """
+    root, first = probe_book
+    assert first.returncode == 0, first.log[-4000:]
+    html_dir = root / "_build" / "html"
+    for page in ["chapter.html", "genindex.html", "search.html", "gallery/index.html"]:
+        text = (html_dir / page).read_text()
+        links = re.findall(r'<link\b[^>]*href="([^"]*_static/[^"]+\.css[^"]*)"', text)
+        assert any("mystnb." in link for link in links), page
+        assert any("exercise.css" in link for link in links), page
+        unversioned = [link for link in links if "?v=" not in link and "?digest=" not in link]
+        assert unversioned == [], (page, unversioned)
+
+
 def test_built_html_fetches_nothing_from_the_network(probe_book):
     root, first = probe_book
     assert first.returncode == 0, first.log[-4000:]
@@ -287,9 +296,7 @@ def test_mathjax_is_vendored_whole():
     assert len(list(extensions.rglob("*.js"))) >= 30
     fonts = list((MATHJAX / "es5" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
     assert len(fonts) >= 20
-    assert re.search(
-        r'^mathjax_path = "mathjax/es5/tex-chtml.js"', (ROOT / "conf.py").read_text(), re.M
-    )
+    assert re.search(r'^mathjax_path = "mathjax/es5/tex-chtml.js"', (ROOT / "conf.py").read_text(), re.M)
 
 
 # -- conf.py guards and the API page ------------------------------------------------------------
@@ -307,9 +314,7 @@ def test_api_page_documents_every_module():
     import nnbook
 
     api = (BOOK / "api.md").read_text()
-    modules = sorted(
-        p.stem for p in (ROOT / "nnbook").glob("*.py") if not p.stem.startswith("_")
-    )
+    modules = sorted(p.stem for p in (ROOT / "nnbook").glob("*.py") if not p.stem.startswith("_"))
     for name in modules:
         assert f".. automodule:: nnbook.{name}\n" in api, f"api.md lacks nnbook.{name}"
     # Every name a minigallery lists must exist, or its examples silently vanish.
@@ -319,3 +324,61 @@ def test_api_page_documents_every_module():
         module_name, _, attr = dotted.rpartition(".")
         module = importlib.import_module(module_name) if module_name != "nnbook" else nnbook
         assert hasattr(module, attr), f"api.md minigallery lists {dotted}, which does not exist"
+
+
+# -- the downloadable notebooks ---------------------------------------------------------------------
+def test_notebook_download_fills_in_glued_numbers():
+    import nbformat
+
+    sys.path.insert(0, str(BOOK / "_ext"))
+    from nnbook_build import normalized_notebook
+
+    prefix = "application/papermill.record/"  # what glue(..., display=False) writes
+    glued = nbformat.v4.new_output(
+        "display_data", data={f"{prefix}text/plain": "0.123456"},
+        metadata={"scrapbook": {"name": "ratio", "mime_prefix": prefix}},
+    )  # fmt: skip
+    code = nbformat.v4.new_code_cell("glue('ratio', 0.123456)", execution_count=1, outputs=[glued])
+    text = nbformat.v4.new_markdown_cell(
+        "A ratio of {glue:text}`ratio:.2f`, {glue}`ratio`, {glue:text}`missing:.2f`, {eq}`eq-x`."
+    )
+    notebook = nbformat.v4.new_notebook(cells=[code, text])
+    result = nbformat.reads(normalized_notebook(notebook, "A page"), as_version=4)
+    assert result.cells[2].source == ("A ratio of 0.12, 0.123456, {glue:text}`missing:.2f`, {eq}`eq-x`.")
+    assert 'page "A page"' in result.cells[0].source  # the note on top
+    assert [cell.id for cell in result.cells] == ["cell-0", "cell-1", "cell-2"]
+
+
+def test_printed_output_does_not_depend_on_where_the_kernel_cut_it():
+    import nbformat
+    from myst_nb.core.render import coalesce_streams
+
+    sys.path.insert(0, str(BOOK / "_ext"))
+    import nnbook_build
+
+    def stream(text, name="stdout"):
+        return nbformat.v4.new_output("stream", name=name, text=text)
+
+    table = "header\nrow 1\nrow 2\n"
+    cuts = [
+        [stream(table)],
+        [stream("header"), stream("\nrow 1\n"), stream("row 2\n")],
+        [stream("header\n"), stream("row 1\nro"), stream("w 2\n")],
+    ]
+    merged = [nnbook_build.concatenate_streams(outputs) for outputs in cuts]
+    assert all(m == [stream(table)] for m in merged), merged
+    # The outputs given are left as they were.
+    assert cuts[1][0]["text"] == "header"
+    # stdout before stderr, whichever arrived first.
+    assert nnbook_build.concatenate_streams([stream("w", "stderr"), stream("o")]) == [
+        stream("o"),
+        stream("w", "stderr"),
+    ]
+    # myst-nb's own merging, as patched by the extension, gives the table in every case.
+    nnbook_build.merge_streams_exactly()
+    import myst_nb.core.render as render
+
+    assert render.coalesce_streams is not coalesce_streams
+    assert all(render.coalesce_streams(outputs)[0]["text"] == table for outputs in cuts)
+    # ... which myst-nb alone does not (the reason for the patch).
+    assert coalesce_streams([stream("header"), stream("\nrow 1\n"), stream("row 2\n")])[0]["text"] != table

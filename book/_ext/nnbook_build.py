@@ -1,0 +1,530 @@
+"""The nnbook build's Sphinx glue: the code ``conf.py`` needs, so that ``conf.py`` keeps settings.
+
+``conf.py`` puts ``book/_ext`` on ``sys.path`` and lists ``nnbook_build`` in ``extensions``
+(``_ext`` is in ``exclude_patterns``: it is code, not a page). Each hook guards against a
+silent failure:
+
+- **Cache key** (:func:`nnbook_source_hash`): executed results are keyed on the source of the
+  ``nnbook`` package. ``conf.py`` names the jupyter-cache directory after the hash and sets the
+  config value ``nnbook_source_hash_value`` (registered here with rebuild ``"env"``): a changed
+  package makes Sphinx re-read every page and myst-nb execute into a new cache directory.
+- **Gallery invalidation**: sphinx-gallery re-runs an example only when the example's own source
+  changed; when the package hash changed, its ``.md5`` files are deleted, so every example runs
+  again. (sphinx-gallery's ``run_stale_examples = True`` is no substitute: it re-runs every
+  example on every build, changed or not.)
+- **Zip normaliser**: the gallery's download zips get the ``SOURCE_DATE_EPOCH`` timestamp.
+- **Static files written late**: myst-nb and sphinx-exercise copy their stylesheets into
+  ``_static`` only when the build has finished. Sphinx appends a checksum (``?v=...``) to an
+  asset link only if the file is already in the output directory when the page is written, so
+  a clean build linked them without a checksum and an incremental build with one. They are
+  copied here before any page is written: every build links them the same way.
+- **Printed output merged exactly**: myst-nb's stream merging turned the timing-dependent
+  chunk boundaries of printed text into extra line breaks; chunks are concatenated first.
+- **Kernel profile**: the kernels myst-nb starts read their IPython configuration from
+  ``_build/ipython`` (matplotlib's inline backend, so that figures are images, not the text
+  ``<Figure size ...>``), not from the user's ``~/.ipython``.
+- **Figure-as-text check**: a figure that reached a page as its text repr is a build error.
+- **Warnings are not forgotten**: after a build with warnings the next build re-reads every
+  page, or a strict build that failed would "pass" when run again.
+- **Notebook downloads**: each chapter page offers its executed notebook (``.ipynb``) in the
+  theme's download menu, next to its MyST source.
+- **Build report**: the directive ``nnbook-gallery-times`` renders the run time of every gallery
+  example (from sphinx-gallery's ``*.cost.json``); ``book/build-report.md`` uses it next to
+  myst-nb's ``nb-exec-table``.
+- **singlehtml** (``make pdf``): the single-page builder gets the node handlers registered
+  for ``html``.
+- **Execution cache created up front**: under ``sphinx-build -j`` the reading processes
+  execute notebooks in parallel; the jupyter-cache database is created before they start.
+- **Source-dir guard**: ``conf.py`` builds ``book/`` only.
+
+The pages and figures that report times measured during the build are listed in
+``tests/reproducibility_exceptions.txt`` (read by ``tests/compare_builds.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.errors import ConfigError
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+logger = logging.getLogger("nnbook")
+
+
+# -- cache key -------------------------------------------------------------------------------
+def nnbook_source_hash(package_dir: Path, root: Path) -> str:
+    """Return a SHA-256 over the paths and contents of ``package_dir/**/*.py``.
+
+    Paths are taken relative to ``root`` (the directory of ``conf.py``), so the hash is the
+    same in every clone and every temporary copy of the repository.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(package_dir.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _gallery_dir(app) -> Path:
+    return Path(app.srcdir) / app.config.sphinx_gallery_conf["gallery_dirs"]
+
+
+def invalidate_gallery_cache(gallery_dir: Path, source_hash: str) -> None:
+    """Delete sphinx-gallery's per-example ``.md5`` files when nnbook changed.
+
+    The hash of the package the examples last ran against is kept in
+    ``<gallery>/.nnbook-source-hash``.
+    """
+    marker = gallery_dir / ".nnbook-source-hash"
+    if marker.is_file() and marker.read_text().strip() == source_hash:
+        return
+    for md5_file in gallery_dir.rglob("*.py.md5"):
+        md5_file.unlink()
+    gallery_dir.mkdir(parents=True, exist_ok=True)
+    marker.write_text(source_hash + "\n")
+
+
+# -- reproducible gallery zips -----------------------------------------------------------------
+def normalize_gallery_zips(app) -> None:
+    """Make the gallery's download zips byte-identical between builds and clones.
+
+    sphinx-gallery stores each file's mtime in its zips. Runs after sphinx-gallery's own
+    ``builder-inited`` handler (priority 500): gives the zipped files (``gallery/*.py`` and
+    ``*.ipynb``, rewritten by sphinx-gallery only when their content changes) and the zip
+    members the SOURCE_DATE_EPOCH time. From then on sphinx-gallery produces the same zip
+    again and keeps the existing file, so a no-change rebuild re-reads nothing.
+    """
+    gallery_dir = _gallery_dir(app)
+    epoch = int(os.environ["SOURCE_DATE_EPOCH"])
+    for path in [*gallery_dir.glob("*.py"), *gallery_dir.glob("*.ipynb")]:
+        if int(path.stat().st_mtime) != epoch:
+            os.utime(path, (epoch, epoch))
+    stamp = time.gmtime(epoch)[:6]
+    for zip_path in gallery_dir.glob("*.zip"):
+        with zipfile.ZipFile(zip_path) as zf:
+            infos = zf.infolist()
+            if all(info.date_time == stamp for info in infos):
+                continue
+            members = [(info, zf.read(info)) for info in infos]
+        tmp_path = zip_path.with_name(zip_path.name + ".tmp")
+        with zipfile.ZipFile(tmp_path, "w") as zf:
+            for info, data in members:
+                new = zipfile.ZipInfo(info.filename, date_time=stamp)
+                new.compress_type = info.compress_type
+                new.external_attr = info.external_attr
+                new.create_system = info.create_system
+                zf.writestr(new, data)
+        tmp_path.replace(zip_path)
+
+
+# -- static files that extensions copy only at the end ----------------------------------------
+def _late_static_files() -> list[tuple[Path, str]]:
+    """``(source, name in _static)`` of the stylesheets copied at ``build-finished``."""
+    import myst_nb.sphinx_ext
+    import sphinx_exercise
+
+    files = []
+    with myst_nb.sphinx_ext._import_resources_path(myst_nb.static, "mystnb.css") as css:
+        digest = hashlib.sha256(css.read_bytes()).hexdigest()
+        files.append((Path(css), f"mystnb.{digest}.css"))
+    exercise = Path(sphinx_exercise.__file__).parent / "assets" / "html" / "exercise.css"
+    files.append((exercise, "exercise.css"))
+    return files
+
+
+def copy_late_static_files(app) -> None:
+    """Copy them into ``_static`` before any page is written (see the module docstring)."""
+    if app.builder.format != "html":
+        return
+    static = Path(app.outdir) / "_static"
+    static.mkdir(parents=True, exist_ok=True)
+    for source, name in _late_static_files():
+        if not source.is_file():
+            raise ConfigError(f"nnbook_build: {source} is missing (was the extension updated?)")
+        target = static / name
+        if not target.is_file() or target.read_bytes() != source.read_bytes():
+            shutil.copyfile(source, target)
+
+
+# -- printed output, independent of when the kernel flushed it ------------------------------------
+def concatenate_streams(outputs: list) -> list:
+    """Merge each stream (stdout, stderr) of a cell's outputs into one output, text unchanged.
+
+    A kernel sends printed text in chunks cut wherever its buffer was flushed, which depends on
+    timing: ``print("a")`` may arrive as ``"a"`` and ``"\\n..."``. The merged text is the same
+    wherever the cuts fell. stdout is put before stderr when both follow each other (their
+    relative order is not defined either). The outputs given are not modified.
+    """
+    import copy
+
+    merged: list = []
+    first: dict[str, Any] = {}
+    for output in outputs:
+        if output.get("output_type") == "stream":
+            name = output["name"]
+            if name in first:
+                first[name]["text"] += output["text"]
+                continue
+            output = copy.copy(output)
+            first[name] = output
+        merged.append(output)
+    for i in range(len(merged) - 1):
+        this, following = merged[i], merged[i + 1]
+        if (this.get("output_type") == following.get("output_type") == "stream"
+                and this["name"] == "stderr" and following["name"] == "stdout"):  # fmt: skip
+            merged[i], merged[i + 1] = following, this
+    return merged
+
+
+def merge_streams_exactly() -> None:
+    """Make myst-nb's ``nb_merge_streams`` independent of where the chunks were cut.
+
+    myst-nb 1.4's ``coalesce_streams`` strips each chunk and appends a newline, so a chunk
+    boundary inside a line becomes a line break and one before a newline a blank line: two
+    builds printed the same table with and without a blank line. Concatenating the chunks
+    first leaves it one chunk per stream, which it handles exactly.
+    """
+    import myst_nb.core.render as render
+
+    if getattr(render.coalesce_streams, "nnbook_exact", False):
+        return
+    original = render.coalesce_streams
+
+    def coalesce_streams(outputs):
+        return original(concatenate_streams(outputs))
+
+    coalesce_streams.nnbook_exact = True
+    render.coalesce_streams = coalesce_streams
+
+
+# -- singlehtml (make pdf) ---------------------------------------------------------------------
+def inherit_html_node_handlers(app) -> None:
+    """Give the ``singlehtml`` builder every node handler registered for ``html``.
+
+    Sphinx looks up node handlers by builder name and falls back to the format only when no
+    extension registered any handler under that name. sphinx-exercise registers its nodes for
+    ``singlehtml``, which hides every other extension's ``html`` handlers (myst-nb's hidden
+    cells fail with "unknown node type"). Handlers registered for the name itself win.
+    """
+    handlers = app.registry.translation_handlers
+    if app.builder.name != app.builder.format and app.builder.name in handlers:
+        for node_name, pair in handlers.get(app.builder.format, {}).items():
+            handlers[app.builder.name].setdefault(node_name, pair)
+
+
+# -- the kernels' IPython profile --------------------------------------------------------------
+# The inline matplotlib backend is loaded at kernel start: the build exports MPLBACKEND=Agg,
+# which the kernels inherit, and without the inline backend a figure is displayed as the text
+# "<Figure size ...>", silently.
+# The kernels listen on the loopback interface only and are started and stopped by the build;
+# ipykernel 7 warns on every start that TCP is unencrypted. That one message is dropped; every
+# other message of the kernel's log still reaches the build log.
+IPYTHON_KERNEL_CONFIG = """\
+# Written by book/_ext/nnbook_build.py for the kernels that execute the book; do not edit.
+import logging as _logging
+
+c.IPKernelApp.matplotlib = "inline"
+c.HistoryManager.enabled = False
+
+
+class _DropLoopbackTcpWarning(_logging.Filter):
+    def filter(self, record):
+        return not record.getMessage().startswith("Kernel is running over TCP without encryption")
+
+
+_logging.getLogger("IPKernelApp").addFilter(_DropLoopbackTcpWarning())
+"""
+
+
+def configure_kernels(ipython_dir: Path) -> None:
+    config = ipython_dir / "profile_default" / "ipython_kernel_config.py"
+    if not config.is_file() or config.read_text() != IPYTHON_KERNEL_CONFIG:
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(IPYTHON_KERNEL_CONFIG)
+    os.environ["IPYTHONDIR"] = str(ipython_dir)
+
+
+# -- figure shown as text ----------------------------------------------------------------------
+_FIGURE_AS_TEXT = re.compile(r"<(matplotlib\.figure\.)?Figure size \d+(\.\d+)?x\d+(\.\d+)? with \d+ Axes>")
+
+
+def check_no_figure_as_text(app, doctree, docname) -> None:
+    """Warn (an error under -W) where a figure reached the page as its text repr."""
+    for node in doctree.findall(nodes.literal_block):
+        match = _FIGURE_AS_TEXT.search(node.astext())
+        if match:
+            logger.warning(
+                "a figure was rendered as text (%r), not as an image", match.group(0),
+                location=node, type="nnbook", subtype="figure",
+            )  # fmt: skip
+
+
+# -- guards ----------------------------------------------------------------------------------
+def check_source_dir(app) -> None:
+    expected = (Path(app.confdir) / app.config.nnbook_source_dir).resolve()
+    if Path(app.srcdir).resolve() != expected:
+        raise ConfigError(
+            f"this conf.py builds {expected} only, but the source dir is {app.srcdir}; "
+            "run `make html` (sphinx -c . book _build/html)"
+        )
+
+
+def forget_environment_after_warnings(app, exception) -> None:
+    """After a failed or warning build, make the next build re-read every document.
+
+    Sphinx only re-reads changed documents, so a warning from an unchanged page is not
+    repeated: without this, a strict build that failed "passes" when simply run again.
+    Re-reading is cheap; executed results come from the jupyter cache.
+    """
+    if exception is not None or getattr(app, "_warncount", 0):
+        (Path(app.doctreedir) / "environment.pickle").unlink(missing_ok=True)
+
+
+# -- executed notebooks for download -----------------------------------------------------------
+NOTEBOOK_NOTE = """\
+*This notebook is the page "{title}" of the nnbook textbook, executed when the book was built
+(outputs included). Its code cells run top to bottom in a fresh kernel with `nnbook` and
+`myst-nb` (for `glue`) installed. Its text is the book's MyST Markdown: the numbers the text
+quotes from the cells are filled in, but Jupyter shows other MyST roles (such as `{{eq}}` and
+`{{doc}}`) and directives (such as `{{exercise}}`) as raw text; the HTML book renders them.*
+"""
+
+_GLUE_TEXT = re.compile(r"\{glue:text\}`([^`]+)`")
+_GLUE_PLAIN = re.compile(r"\{glue(?::any)?\}`([^`:]+)`")
+
+
+def fill_glued_text(notebook) -> None:
+    """Replace ``{glue:text}`` and ``{glue}`` roles of markdown cells by the glued text.
+
+    The values are the ``text/plain`` outputs the cells glued, formatted by myst-nb's own
+    function, exactly as on the HTML page. Roles naming another page (``doc::key``) or an
+    output without text (a figure) stay as they are.
+    """
+    from myst_nb.core.variables import format_plain_text
+
+    values = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            scrapbook = output.get("metadata", {}).get("scrapbook", {})
+            prefix = scrapbook.get("mime_prefix", "")  # glue(..., display=False) hides it
+            data = {k.removeprefix(prefix): v for k, v in output.get("data", {}).items()}
+            name = scrapbook.get("name")
+            if name and "text/plain" in data and not any(k.startswith("image/") for k in data):
+                values[name] = data["text/plain"]
+
+    def text_role(match: re.Match) -> str:
+        key, _, fmt = match.group(1).rpartition(":")
+        if not key:  # no format spec
+            key, fmt = match.group(1), "s"
+        if key not in values:
+            return match.group(0)
+        try:
+            return format_plain_text(values[key], fmt)
+        except Exception:  # noqa: BLE001 -- leave the role as it is
+            return match.group(0)
+
+    def plain_role(match: re.Match) -> str:
+        return values.get(match.group(1), match.group(0))
+
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _GLUE_PLAIN.sub(plain_role, _GLUE_TEXT.sub(text_role, cell.source))
+
+
+def _is_executed_notebook(app, pagename: str) -> bool:
+    try:
+        from myst_nb.sphinx_ import NbMetadataCollector
+
+        return bool(NbMetadataCollector.get_doc_data(app.env).get(pagename, {}).get("exec_data"))
+    except Exception:  # noqa: BLE001 -- an unexpected myst-nb: no notebook, no error
+        return False
+
+
+def executed_notebook(app, pagename: str):
+    """The notebook of a chapter as it was executed, all outputs included, or None.
+
+    myst-nb writes each page's notebook to ``_build/jupyter_execute/``, but not as executed:
+    a page whose outputs came from the jupyter cache is written without outputs (myst-nb 1.4
+    merges the cached outputs into a copy), and an executed one without its glued values
+    (moved out to ``*.glue.json``). The executed notebook is the cache's entry, matched on
+    the same notebook as myst-nb matched it; without a cache, the written file.
+    """
+    import nbformat
+
+    path = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not path.is_file():
+        return None
+    notebook = nbformat.read(path, as_version=4)
+    if app.config.nb_execution_mode == "cache":
+        from jupyter_cache import get_cache
+
+        cache = get_cache(app.env.mystnb_config.execution_cache_path)
+        try:
+            return cache.merge_match_into_notebook(notebook)[1]
+        except KeyError:
+            return None
+    return notebook
+
+
+def normalized_notebook(notebook, title: str) -> str:
+    """The executed notebook as readers download it: glued numbers filled in, stable cell ids,
+    a note on top."""
+    import nbformat
+
+    notebook = nbformat.from_dict(notebook)
+    fill_glued_text(notebook)
+    note = nbformat.v4.new_markdown_cell(NOTEBOOK_NOTE.format(title=title))
+    notebook.cells.insert(0, note)
+    for index, cell in enumerate(notebook.cells):
+        # myst-nb gives cells random ids; the build must be byte-identical.
+        cell["id"] = f"cell-{index}"
+        if cell.cell_type == "code":
+            cell.outputs = concatenate_streams(cell.outputs)
+        cell.metadata.pop("execution", None)  # timestamps, if a client recorded them
+    for key in ("source_map", "file_format"):
+        notebook.metadata.pop(key, None)
+    nbformat.validate(notebook)
+    return nbformat.writes(notebook)
+
+
+def add_notebook_download(app, pagename, templatename, context, doctree) -> None:
+    """Offer the executed notebook of a chapter in the theme's download menu.
+
+    sphinx-book-theme adds an ``.ipynb`` entry when ``context["ipynb_source"]`` names a file
+    under ``_sources`` (it does so itself only when a launch button is configured). Runs
+    before the theme's header buttons (priority 501).
+    """
+    if app.builder.format != "html" or app.builder.name != "html" or doctree is None:
+        return
+    if not _is_executed_notebook(app, pagename):
+        return
+    notebook = executed_notebook(app, pagename)
+    if notebook is None:
+        logger.warning("no executed notebook for %s", pagename, type="nnbook", subtype="notebook")
+        return
+    title = re.sub(r"<[^>]+>", "", context.get("title", pagename))
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(normalized_notebook(notebook, title), "utf-8")
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+# -- build report: gallery run times -------------------------------------------------------------
+class GalleryTimesNode(nodes.General, nodes.Element):
+    """Placeholder, replaced by the table of example run times when the page is written."""
+
+
+class GalleryTimes(SphinxDirective):
+    """``nnbook-gallery-times``: a table of the gallery examples' run times."""
+
+    def run(self):
+        self.env.metadata[self.env.docname]["nnbook_gallery_times"] = True
+        return [GalleryTimesNode()]
+
+
+def gallery_times(gallery_dir: Path) -> list[tuple[str, float]]:
+    """``(example name, seconds)`` from sphinx-gallery's ``*.cost.json``, slowest first."""
+    rows = []
+    for cost in gallery_dir.glob("*.cost.json"):
+        seconds = float(json.loads(cost.read_text())["time"])
+        rows.append((cost.name.removesuffix(".cost.json"), seconds))
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
+
+
+class GalleryTimesTransform(SphinxPostTransform):
+    default_priority = 8  # before the references are resolved
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(GalleryTimesNode)):
+            gallery = self.app.config.sphinx_gallery_conf["gallery_dirs"]
+            rows = gallery_times(_gallery_dir(self.app))
+            table = nodes.table(classes=["colwidths-auto"])
+            group = nodes.tgroup(cols=2)
+            table += group
+            group += [nodes.colspec(colwidth=70), nodes.colspec(colwidth=30)]
+            head = nodes.thead()
+            group += head
+            head += nodes.row("", *[
+                nodes.entry("", nodes.paragraph(text=text)) for text in ("Example", "Run time (s)")
+            ])  # fmt: skip
+            body = nodes.tbody()
+            group += body
+            for name, seconds in rows:
+                link = nodes.paragraph()
+                ref = _doc_reference(self.env.docname, f"{gallery}/{name}", name)
+                link += ref
+                body += nodes.row("", nodes.entry("", link),
+                                  nodes.entry("", nodes.paragraph(text=f"{seconds:.2f}")))  # fmt: skip
+            total = sum(seconds for _, seconds in rows)
+            caption = nodes.paragraph(text=f"{len(rows)} examples, {total:.1f} s in all.")
+            node.replace_self([table, caption])
+
+
+def _doc_reference(fromdoc: str, todoc: str, text: str):
+    from sphinx.addnodes import pending_xref
+
+    ref = pending_xref(
+        refdoc=fromdoc, reftarget="/" + todoc, reftype="doc", refdomain="std",
+        refexplicit=True, refwarn=True, classes=["xref", "doc"],
+    )  # fmt: skip
+    ref += nodes.inline(text=text)
+    return ref
+
+
+def rewrite_gallery_time_pages(app, env):
+    """Write the pages with a gallery-times table in every build (the times may be new)."""
+    return [doc for doc, meta in env.metadata.items() if meta.get("nnbook_gallery_times")]
+
+
+# -- wiring --------------------------------------------------------------------------------------
+def create_execution_cache(app) -> None:
+    """Create the jupyter-cache database before parallel readers (``-j``) open it at once.
+
+    Runs after myst-nb's own ``builder-inited`` handler has settled the cache path.
+    """
+    from jupyter_cache import get_cache
+
+    path = getattr(getattr(app.env, "mystnb_config", None), "execution_cache_path", None)
+    if path and app.config.nb_execution_mode == "cache":
+        get_cache(path).db  # noqa: B018 -- creating the sqlite file is the point
+
+
+def _on_builder_inited(app) -> None:
+    check_source_dir(app)
+    # before sphinx-gallery runs the examples (its handler has priority 500)
+    invalidate_gallery_cache(_gallery_dir(app), app.config.nnbook_source_hash_value)
+
+
+def setup(app):
+    app.add_config_value("nnbook_source_hash_value", "", "env", types=frozenset({str}))
+    app.add_config_value("nnbook_source_dir", "book", "", types=frozenset({str}))
+    app.connect("builder-inited", _on_builder_inited, priority=100)
+    app.connect("builder-inited", normalize_gallery_zips, priority=900)
+    app.connect("builder-inited", copy_late_static_files, priority=900)
+    app.connect("builder-inited", inherit_html_node_handlers, priority=900)
+    app.connect("builder-inited", create_execution_cache, priority=900)
+    app.connect("doctree-resolved", check_no_figure_as_text)
+    app.connect("html-page-context", add_notebook_download, priority=500)
+    app.connect("env-updated", rewrite_gallery_time_pages)
+    app.connect("build-finished", forget_environment_after_warnings)
+    app.add_node(GalleryTimesNode)
+    app.add_directive("nnbook-gallery-times", GalleryTimes)
+    app.add_post_transform(GalleryTimesTransform)
+    configure_kernels(Path(app.confdir) / "_build" / "ipython")
+    merge_streams_exactly()
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
