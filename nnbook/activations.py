@@ -125,7 +125,7 @@ class Activation:
         Parameters
         ----------
         grad_output : ndarray, shape (batch_size, n_units)
-            :math:`\partial L/\partial A` for the last :meth:`forward`.
+            :math:`\partial L/\partial A` for the last :meth:`~nnbook.activations.Activation.forward`.
 
         Returns
         -------

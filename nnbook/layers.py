@@ -277,7 +277,7 @@ class Dense(Layer):
         grad_output : ndarray, shape (batch_size, output_dim)
             dL/dA for this layer's output.
         input_grad : bool
-            ``False`` skips dL/dA_prev (see :meth:`backward_from_z`).
+            ``False`` skips dL/dA_prev (see :meth:`~nnbook.layers.Dense.backward_from_z`).
 
         Returns
         -------
