@@ -33,7 +33,16 @@ def checks(text: str) -> set[str]:
 
 
 def test_parts_b_and_c_have_their_chapters():
-    assert len(CHAPTERS) == 11, [p.name for p in CHAPTERS]
+    """The chapters checked here are exactly those the parts' tables of contents list."""
+    from test_reading_order import toctree_entries
+
+    listed = sorted(
+        BOOK / part / f"{entry}.md"
+        for part in ("part-b", "part-c")
+        for entry in toctree_entries((BOOK / part / "index.md").read_text())
+    )
+    assert len(listed) >= 11
+    assert CHAPTERS == listed
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: f"{p.parent.name}/{p.name}")
