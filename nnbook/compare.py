@@ -17,7 +17,15 @@ sigmoid + ``CrossEntropyLoss`` (one unit)     linear last layer + ``BinaryCrosse
 ``Adagrad``, ``RMSprop``, ``AdamW``           ``keras.optimizers.Adagrad``, ``RMSprop``, ``AdamW``
 ``ExponentialDecay``, ``CosineDecay``         ``keras.optimizers.schedules``: the same names and formulas
 ``LeakyReLU(negative_slope)``                 ``leaky_relu`` with ``negative_slope`` given (its default is 0.2)
+``kernel_regularizer=L2(l2)``                 ``Dense(..., kernel_regularizer=keras.regularizers.L2(l2))``
+``dropout=rate`` (``Dropout(rate)``)          ``keras.layers.Dropout(rate)`` after each hidden Dense
+``batch_normalization=True``                  ``keras.layers.BatchNormalization(momentum, epsilon)``
+``bn{l}.gamma``, ``bn{l}.beta``, moving stats  ``gamma``, ``beta``, ``moving_mean``, ``moving_variance``
 ============================================  =================================================
+
+Keras' ``L2`` casts its factor to float32 before use, also in a float64 model: an
+``l2`` that is not a float32 number (0.01 is not) gives a relative gap of about 1e-8 in the
+penalty; ``L2(float(np.float32(0.01)))`` on the nnbook side removes it.
 
 Exact agreement in float64 needs two things (both done here): every Keras layer built
 with ``dtype="float64"``, and the optimizer built while Keras' ``floatx`` is float64 and
@@ -36,9 +44,11 @@ import numpy as np
 
 from ._checks import as_rng, check_positive_int
 from .activations import ELU, LeakyReLU
+from .dropout import Dropout
 from .gradcheck import rel_error
 from .losses import CrossEntropyLoss, MSELoss
 from .network import NeuralNetwork
+from .normalization import BatchNormalization
 from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 from .schedules import CosineDecay, ExponentialDecay
 
@@ -48,6 +58,7 @@ __all__ = [
     "import_keras",
     "to_keras",
     "keras_dense_layers",
+    "keras_parameter_variables",
     "copy_weights_to_keras",
     "copy_weights_from_keras",
     "keras_loss",
@@ -126,7 +137,9 @@ def to_keras(network: NeuralNetwork, *, logits: bool | None = None):
     Returns
     -------
     keras.Model
-        A functional model of ``keras.layers.Dense`` layers in the network's dtype.
+        A functional model of ``keras.layers.Dense`` layers in the network's dtype, each
+        hidden one followed by ``BatchNormalization`` and ``Dropout`` when the network has
+        them (named ``dense_{l}``, ``bn_{l}``, ``dropout_{l}``), with the kernel regularizer.
     """
     keras = import_keras()
     if logits is None:
@@ -138,7 +151,17 @@ def to_keras(network: NeuralNetwork, *, logits: bool | None = None):
         activation = _keras_activation(layer.activation)
         if i == len(network.layers) - 1 and logits:
             activation = "linear"
-        x = keras.layers.Dense(layer.output_dim, activation=activation, dtype=dtype, name=f"dense_{i}")(x)
+        reg = _keras_regularizer(getattr(layer, "kernel_regularizer", None))
+        x = keras.layers.Dense(
+            layer.output_dim, activation=activation, dtype=dtype, name=f"dense_{i}", kernel_regularizer=reg
+        )(x)
+        for extra in network._after[i]:
+            if isinstance(extra, BatchNormalization):
+                x = keras.layers.BatchNormalization(
+                    momentum=extra.momentum, epsilon=extra.epsilon, dtype=dtype, name=f"bn_{i}"
+                )(x)
+            elif isinstance(extra, Dropout):
+                x = keras.layers.Dropout(extra.rate, dtype=dtype, name=f"dropout_{i}")(x)
     model = keras.Model(inputs, x)
     copy_weights_to_keras(network, model)
     return model
@@ -150,13 +173,56 @@ def keras_dense_layers(model) -> list:
     return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
 
 
+def _keras_regularizer(regularizer):
+    """``keras.regularizers.L2`` for :class:`~nnbook.regularizers.L2` (None for None)."""
+    if regularizer is None:
+        return None
+    from .regularizers import L2
+
+    if not isinstance(regularizer, L2):
+        raise TypeError(f"no Keras counterpart known for the regularizer {regularizer!r}")
+    return import_keras().regularizers.L2(np.float64(regularizer.l2))
+
+
+def keras_parameter_variables(model) -> list:
+    """The trainable variables of ``model`` in ``nnbook``'s parameter order.
+
+    ``kernel`` and ``bias`` of each ``Dense``, ``gamma`` and ``beta`` of each
+    ``BatchNormalization``, in the order of the layers: the order of
+    :meth:`~nnbook.network.NeuralNetwork.parameters` (``layer0.W``, ``layer0.b``,
+    ``bn0.gamma``, ...). A kernel is the transpose of ``W``.
+    """
+    keras = import_keras()
+    out = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense):
+            out += [layer.kernel, layer.bias]
+        elif isinstance(layer, keras.layers.BatchNormalization):
+            out += [layer.gamma, layer.beta]
+    return out
+
+
+def _keras_batch_norms(model) -> list:
+    keras = import_keras()
+    return [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+
+
 def copy_weights_to_keras(network: NeuralNetwork, model) -> None:
-    """Set each Keras ``kernel`` to ``W.T`` and ``bias`` to ``b``."""
+    """Set each Keras ``kernel`` to ``W.T`` and ``bias`` to ``b``; gamma, beta and moving statistics of batch norm."""
     dense = keras_dense_layers(model)
     if len(dense) != len(network.layers):
         raise ValueError(f"the Keras model has {len(dense)} Dense layers, the network {len(network.layers)}")
     for layer, k_layer in zip(network.layers, dense):
         k_layer.set_weights([layer.W.T.copy(), layer.b.copy()])
+    k_bns = _keras_batch_norms(model)
+    if len(k_bns) != len(network.batch_norms):
+        raise ValueError(
+            f"the Keras model has {len(k_bns)} BatchNormalization layers, the network {len(network.batch_norms)}"
+        )
+    for bn, k_bn in zip(network.batch_norms, k_bns):
+        k_bn.set_weights(
+            [p.copy() for p in (bn.params["gamma"], bn.params["beta"], bn.moving_mean, bn.moving_variance)]
+        )
 
 
 def copy_weights_from_keras(model, network: NeuralNetwork) -> None:
@@ -170,6 +236,17 @@ def copy_weights_from_keras(model, network: NeuralNetwork) -> None:
             raise ValueError(f"kernel of shape {kernel.shape} does not fit W of shape {layer.W.shape}")
         layer.params["W"][...] = kernel.T
         layer.params["b"][...] = bias
+    k_bns = _keras_batch_norms(model)
+    if len(k_bns) != len(network.batch_norms):
+        raise ValueError(
+            f"the Keras model has {len(k_bns)} BatchNormalization layers, the network {len(network.batch_norms)}"
+        )
+    for bn, k_bn in zip(network.batch_norms, k_bns):
+        gamma, beta, mean, variance = k_bn.get_weights()
+        bn.params["gamma"][...] = gamma
+        bn.params["beta"][...] = beta
+        bn.moving_mean[...] = mean
+        bn.moving_variance[...] = variance
 
 
 def keras_loss(loss_fn, network: NeuralNetwork):
@@ -287,22 +364,26 @@ def keras_targets(y, network: NeuralNetwork, loss_fn) -> np.ndarray:
     return y.reshape(y.shape[0], -1).astype(network.dtype)
 
 
-def keras_gradients(model, X, y, loss) -> tuple[float, list[np.ndarray]]:
+def keras_gradients(model, X, y, loss, *, training: bool = True) -> tuple[float, list[np.ndarray]]:
     """Loss and gradients of ``model``'s trainable variables with ``tf.GradientTape``.
 
-    Returns the loss and, per Dense layer, ``[dkernel.T, dbias]`` flattened into a list
-    in ``nnbook``'s order and layout (``layer0.W``, ``layer0.b``, ...).
+    Returns the loss (with the regularization losses of the model) and, per Dense layer,
+    ``[dkernel.T, dbias]`` (per BatchNormalization ``[dgamma, dbeta]``) flattened into a list
+    in ``nnbook``'s order and layout (``layer0.W``, ``layer0.b``, ``bn0.gamma``, ...).
+    ``training``: the mode of the model's call (``True``: batch statistics, random dropout).
     """
     import tensorflow as tf
 
     with tf.GradientTape() as tape:
-        value = loss(y, model(X, training=True))
-    variables = [v for layer in keras_dense_layers(model) for v in (layer.kernel, layer.bias)]
+        value = loss(y, model(X, training=training))
+        if model.losses:
+            value = value + tf.add_n(model.losses)
+    variables = keras_parameter_variables(model)
     grads = tape.gradient(value, variables)
     out = []
-    for i, g in enumerate(grads):
+    for g in grads:
         g = np.asarray(g)
-        out.append(g.T if i % 2 == 0 else g)
+        out.append(g.T if g.ndim == 2 else g)
     return float(value), out
 
 
@@ -317,15 +398,23 @@ def compare_forward(network: NeuralNetwork, X, y, loss_fn) -> dict:
     out_n = network.layers[-1].z if _fused(network) else network.output
     out_k = np.asarray(model(X))
     loss_k = float(keras_loss(loss_fn, network)(keras_targets(y, network, loss_fn), out_k))
+    loss_k += sum(float(penalty) for penalty in model.losses)
     return {"max_output_diff": float(np.max(np.abs(out_n - out_k))), "loss_diff": abs(loss_n - loss_k)}
 
 
-def compare_gradients(network: NeuralNetwork, X, y, loss_fn) -> dict:
-    """``rel_error`` between ``nnbook``'s backward and ``tf.GradientTape``, per parameter."""
+def compare_gradients(network: NeuralNetwork, X, y, loss_fn, *, training: bool = True) -> dict:
+    """``rel_error`` between ``nnbook``'s backward and ``tf.GradientTape``, per parameter.
+
+    Both in training mode by default (batch statistics); dropout in training draws
+    different masks on the two sides, so compare a network with dropout with
+    ``training=False``.
+    """
     model = to_keras(network)
     X = np.asarray(X, dtype=network.dtype)
-    network.compute_gradients(X, y, loss_fn)
-    _, grads_k = keras_gradients(model, X, keras_targets(y, network, loss_fn), keras_loss(loss_fn, network))
+    network.compute_gradients(X, y, loss_fn, training=training)
+    _, grads_k = keras_gradients(
+        model, X, keras_targets(y, network, loss_fn), keras_loss(loss_fn, network), training=training
+    )
     return {name: rel_error(g, gk) for (name, g), gk in zip(network.gradients(), grads_k)}
 
 
@@ -376,7 +465,7 @@ def compare_trajectories(
     loss_k = keras_loss(loss_fn, network)
     opt_k = keras_optimizer(optimizer, network.dtype.name)
     y_k = keras_targets(y, network, loss_fn)
-    variables = [v for layer in keras_dense_layers(model) for v in (layer.kernel, layer.bias)]
+    variables = keras_parameter_variables(model)
     rng = as_rng(rng)
     n = X.shape[0]
     bs = n if batch_size is None else check_positive_int(batch_size, "batch_size")
@@ -386,6 +475,8 @@ def compare_trajectories(
     def keras_step(xb, yb):
         with tf.GradientTape() as tape:
             value = loss_k(yb, model(xb, training=True))
+            if model.losses:
+                value = value + tf.add_n(model.losses)
         opt_k.apply_gradients(zip(tape.gradient(value, variables), variables))
         return value
 

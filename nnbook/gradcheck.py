@@ -110,7 +110,7 @@ def finite_difference_gradient(f, x: np.ndarray, epsilon: float = 1e-5) -> np.nd
 
 
 def numerical_gradient(
-    network: NeuralNetwork, X: np.ndarray, y: np.ndarray, loss_fn: Loss, epsilon: float = 1e-5
+    network: NeuralNetwork, X: np.ndarray, y: np.ndarray, loss_fn: Loss, epsilon: float = 1e-5, *, training: bool = True
 ) -> dict:
     """Central-difference gradients of the loss for every parameter of ``network``.
 
@@ -132,9 +132,13 @@ def numerical_gradient(
         The loss.
     epsilon : float
         The step ``h``.
+    training : bool
+        The mode of the network's passes (see :meth:`~nnbook.network.NeuralNetwork.forward`);
+        with dropout in training, fix the masks first (:meth:`~nnbook.dropout.Dropout.set_mask`).
     """
+    mode = {} if training else {"training": False}  # training is the default (and all a subclass may take)
     return {
-        name: finite_difference_gradient(lambda: network.compute_gradients(X, y, loss_fn), p, epsilon)
+        name: finite_difference_gradient(lambda: network.compute_gradients(X, y, loss_fn, **mode), p, epsilon)
         for name, p in network.parameters()
     }
 
@@ -197,9 +201,23 @@ class GradientCheckResult:
 
 
 def check_gradients(
-    network: NeuralNetwork, X: np.ndarray, y: np.ndarray, loss_fn: Loss, epsilon: float = 1e-5, tolerance: float = 1e-7
+    network: NeuralNetwork,
+    X: np.ndarray,
+    y: np.ndarray,
+    loss_fn: Loss,
+    epsilon: float = 1e-5,
+    tolerance: float = 1e-7,
+    *,
+    training: bool = True,
 ) -> GradientCheckResult:
     """Compare backpropagation with central differences for every parameter.
+
+    The check runs in training mode by default, the mode training differentiates. There,
+    batch normalisation uses the batch statistics, a function of the batch that the finite
+    differences see as well; each dropout layer without a fixed mask gets the mask of the
+    first pass fixed for the duration of the check (then draws again), so every evaluation of
+    the loss sees the same function. The moving statistics of batch normalisation, which the
+    passes update, are restored afterwards.
 
     Parameters
     ----------
@@ -215,6 +233,8 @@ def check_gradients(
         Finite-difference step.
     tolerance : float
         A parameter passes when its :func:`rel_error` is below this.
+    training : bool
+        Check the training-mode gradient (default) or the inference-mode one.
 
     Returns
     -------
@@ -236,9 +256,24 @@ def check_gradients(
             raise TypeError(
                 f"gradient checks need float64 parameters, {name} is {p.dtype}: build the network with dtype=np.float64"
             )
-    network.compute_gradients(X, y, loss_fn)
-    analytic = {name: g.copy() for name, g in network.gradients()}
-    numerical = numerical_gradient(network, X, y, loss_fn, epsilon)
-    network.compute_gradients(X, y, loss_fn)  # leave the analytic gradients in place
+    mode = {} if training else {"training": False}  # training is the default (and all a subclass may take)
+    moving = [(bn, bn.moving_mean.copy(), bn.moving_variance.copy()) for bn in getattr(network, "batch_norms", [])]
+    fixed = []
+    try:
+        network.compute_gradients(X, y, loss_fn, **mode)
+        if training:
+            for drop in getattr(network, "dropouts", []):
+                if drop._fixed_keep is None:  # keep the mask just drawn
+                    drop.set_mask(drop.mask > 0)
+                    fixed.append(drop)
+        analytic = {name: g.copy() for name, g in network.gradients()}
+        numerical = numerical_gradient(network, X, y, loss_fn, epsilon, training=training)
+        network.compute_gradients(X, y, loss_fn, **mode)  # leave the analytic gradients in place
+    finally:
+        for drop in fixed:
+            drop.set_mask(None)
+        for bn, mean, variance in moving:
+            bn.moving_mean[...] = mean
+            bn.moving_variance[...] = variance
     errors = {name: rel_error(analytic[name], numerical[name]) for name in analytic}
     return GradientCheckResult(errors, tolerance, analytic, numerical)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ._checks import as_matrix, as_rng, check_dtype, check_positive_float, check_positive_int
 from .activations import Activation, ReLU, get_activation
+from .regularizers import Regularizer
 
 __all__ = ["Layer", "Dense", "INITIALIZERS", "initial_weights", "gradient_descent"]
 
@@ -179,6 +180,11 @@ class Dense(Layer):
         Source of the initial weights (``None``: a generator seeded with 0).
     dtype : numpy dtype
         ``np.float64`` (default; what gradient checks use) or ``np.float32``.
+    kernel_regularizer : Regularizer or None
+        A penalty on ``W`` (not on ``b``), e.g. :class:`~nnbook.regularizers.L2`, as Keras'
+        ``Dense(kernel_regularizer=...)``: :meth:`backward_from_z` adds its gradient to
+        ``grads["W"]`` and :meth:`regularization_loss` gives the penalty, which
+        :class:`~nnbook.network.NeuralNetwork` adds to the loss.
 
     Examples
     --------
@@ -202,8 +208,10 @@ class Dense(Layer):
         init: str | None = None,
         rng: np.random.Generator | int | None = None,
         dtype=np.float64,
+        kernel_regularizer=None,
     ) -> None:
         super().__init__()
+        self.kernel_regularizer = _check_regularizer(kernel_regularizer)
         self.input_dim = check_positive_int(input_dim, "input_dim")
         self.output_dim = check_positive_int(output_dim, "output_dim")
         self.activation: Activation = get_activation(activation)
@@ -324,10 +332,49 @@ class Dense(Layer):
                 f"Dense({self.input_dim}, {self.output_dim}): delta must have shape {self.z.shape}, got {delta.shape}"
             )
         self.grads["W"] = delta.T @ self.a_prev  # dL/dW = delta^T A_prev
+        if self.kernel_regularizer is not None:  # the penalty's gradient, dOmega/dW
+            self.grads["W"] += self.kernel_regularizer.gradient(self.params["W"])
         self.grads["b"] = delta.sum(axis=0)  # dL/db = sum over the batch of delta
         if not input_grad:
             return None
         return delta @ self.params["W"]  # dL/dA_prev = delta W
 
+    def regularization_loss(self) -> float:
+        """The penalty of ``kernel_regularizer`` on ``W`` (0.0 without one).
+
+        Returns
+        -------
+        float
+            Added to the loss by :class:`~nnbook.network.NeuralNetwork`.
+        """
+        if self.kernel_regularizer is None:
+            return 0.0
+        try:
+            return self.kernel_regularizer.penalty(self.params["W"])
+        except ValueError as err:  # NaN/inf weights: the weights have diverged
+            raise FloatingPointError(f"the weights of {self!r} are not finite: they have diverged ({err})") from err
+
     def __repr__(self) -> str:
-        return f"Dense({self.input_dim}, {self.output_dim}, activation={self.activation.name!r})"
+        reg = "" if self.kernel_regularizer is None else f", kernel_regularizer={self.kernel_regularizer!r}"
+        return f"Dense({self.input_dim}, {self.output_dim}, activation={self.activation.name!r}{reg})"
+
+
+def _check_regularizer(regularizer):
+    """Return ``regularizer`` if it is None or a :class:`~nnbook.regularizers.Regularizer`, else raise TypeError.
+
+    Parameters
+    ----------
+    regularizer : Regularizer or None
+        The candidate.
+
+    Returns
+    -------
+    Regularizer or None
+        ``regularizer`` itself.
+    """
+    if regularizer is not None and not isinstance(regularizer, Regularizer):
+        raise TypeError(
+            f"kernel_regularizer must be a Regularizer such as nnbook.L2(0.01) or None, got {regularizer!r} "
+            f"({type(regularizer).__name__})"
+        )
+    return regularizer

@@ -15,10 +15,20 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ._checks import as_matrix, as_rng, check_activations, check_dtype, check_layer_sizes, check_positive_float
+from ._checks import (
+    as_matrix,
+    as_rng,
+    check_activations,
+    check_dtype,
+    check_fraction,
+    check_layer_sizes,
+    check_positive_float,
+)
 from .activations import Sigmoid, Softmax
-from .layers import Dense, gradient_descent
+from .dropout import Dropout
+from .layers import Dense, _check_regularizer, gradient_descent
 from .losses import Loss
+from .normalization import BatchNormalization
 from .targets import class_labels
 
 __all__ = ["NeuralNetwork"]
@@ -48,6 +58,33 @@ class NeuralNetwork:
     init : {"he", "glorot"} or None
         Weight initialisation for every layer; ``None`` chooses per layer
         (He for ReLU, Glorot otherwise).
+    kernel_regularizer : Regularizer or None
+        A weight penalty such as :class:`~nnbook.regularizers.L2` on every ``W`` (not on
+        the biases), Keras' ``Dense(..., kernel_regularizer=...)`` on each layer: the
+        penalties are added to the loss (:meth:`compute_loss`, :meth:`compute_gradients`)
+        and their gradients to ``grads["W"]``.
+    dropout : float in [0, 1) or None
+        Adds a :class:`~nnbook.dropout.Dropout` of this rate after every hidden layer
+        (not after the output layer), each with its own generator spawned from ``rng``.
+    batch_normalization : bool
+        Adds a :class:`~nnbook.normalization.BatchNormalization` (Keras' defaults) after
+        every hidden layer, after its activation and before the dropout: a hidden block is
+        Dense(activation) -> BatchNormalization -> Dropout, as the Keras model
+        ``Dense(units, activation)``, ``BatchNormalization()``, ``Dropout(rate)``.
+
+    Attributes
+    ----------
+    layers : list of Dense
+        The dense layers, ``layers[l]`` computing :math:`A^{(l+1)}` from :math:`A^{(l)}`.
+    batch_norms, dropouts : list of BatchNormalization, list of Dropout
+        The layers that follow the hidden dense layers (``batch_norms[l]`` after
+        ``layers[l]``); empty lists when the option is off.
+    training : bool
+        The mode of the last pass: ``True`` in :meth:`compute_gradients` and
+        :meth:`train_step` (batch statistics, moving averages updated, random masks),
+        ``False`` in :meth:`forward`, :meth:`predict` and :meth:`compute_loss` (inference)
+        unless they are called with ``training=True``. Without batch normalisation and
+        dropout the two modes compute the same function.
 
     Examples
     --------
@@ -59,6 +96,13 @@ class NeuralNetwork:
     ['layer0.W', 'layer0.b', 'layer1.W', 'layer1.b']
     >>> net.n_params                           # (2*3 + 3) + (3*2 + 2)
     17
+    >>> from nnbook import L2
+    >>> reg = NeuralNetwork([2, 3, 2], ["relu", "softmax"], rng=0, kernel_regularizer=L2(0.01),
+    ...                     dropout=0.5, batch_normalization=True)
+    >>> [name for name, _ in reg.parameters()]
+    ['layer0.W', 'layer0.b', 'bn0.gamma', 'bn0.beta', 'layer1.W', 'layer1.b']
+    >>> reg.dropouts, reg.n_params                 # 17 + gamma and beta of 3 units
+    ([Dropout(rate=0.5)], 23)
     """
 
     def __init__(
@@ -70,24 +114,89 @@ class NeuralNetwork:
         rng: np.random.Generator | int | None = None,
         dtype=np.float64,
         init: str | None = None,
+        kernel_regularizer=None,
+        dropout: float | None = None,
+        batch_normalization: bool = False,
     ) -> None:
         sizes = check_layer_sizes(layer_sizes)
         acts = check_activations(activations, sizes)
         self.layer_sizes = sizes
         self.learning_rate = check_positive_float(learning_rate, "learning_rate")
         self.dtype = check_dtype(dtype)
+        self.kernel_regularizer = _check_regularizer(kernel_regularizer)
+        self.dropout = None if dropout is None else check_fraction(dropout, "dropout")
+        if not isinstance(batch_normalization, (bool, np.bool_)):
+            raise TypeError(f"batch_normalization must be True or False, got {batch_normalization!r}")
+        self.batch_normalization = bool(batch_normalization)
         rng = as_rng(rng)
         self.layers = [
-            Dense(sizes[i], sizes[i + 1], acts[i], init=init, rng=rng, dtype=self.dtype) for i in range(len(sizes) - 1)
+            Dense(
+                sizes[i],
+                sizes[i + 1],
+                acts[i],
+                init=init,
+                rng=rng,
+                dtype=self.dtype,
+                kernel_regularizer=kernel_regularizer,
+            )
+            for i in range(len(sizes) - 1)
         ]
+        hidden = sizes[1:-1]
+        self.batch_norms = [BatchNormalization(n, dtype=self.dtype) for n in hidden] if self.batch_normalization else []
+        # spawned after the weights are drawn: the weights do not depend on the dropout option
+        self.dropouts = (
+            [] if self.dropout is None else [Dropout(self.dropout, rng=child) for child in rng.spawn(len(hidden))]
+        )
+        # the layers after each dense layer (none after the output layer), in forward order
+        self._after = [
+            [*self.batch_norms[i : i + 1], *self.dropouts[i : i + 1]] if i < len(hidden) else []
+            for i in range(len(self.layers))
+        ]
+        self._extras = [*self.batch_norms, *self.dropouts]
+        self._training = False
         self.output = None  # the output of the last forward pass
         self._check_inputs = True  # False only inside trusted_inputs()
+
+    @property
+    def training(self) -> bool:
+        """The mode of the last pass (see the class docstring); setting it sets every layer's flag."""
+        return self._training
+
+    @training.setter
+    def training(self, value: bool) -> None:
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"training must be True or False, got {value!r}")
+        self._training = bool(value)
+        for layer in self._extras:
+            layer.training = self._training
+
+    def _set_mode(self, training: bool) -> None:
+        if training is not self._training:
+            self.training = training
+
+    def _parametrized_layers(self) -> list[tuple[str, object]]:
+        """``(prefix, layer)`` for every layer with parameters, in forward order."""
+        if not self.batch_norms:
+            return [(f"layer{i}", layer) for i, layer in enumerate(self.layers)]
+        out = []
+        for i, layer in enumerate(self.layers):
+            out.append((f"layer{i}", layer))
+            if i < len(self.batch_norms):
+                out.append((f"bn{i}", self.batch_norms[i]))
+        return out
+
+    def _state_arrays(self) -> list[np.ndarray]:
+        """Every parameter, then the moving statistics of batch normalisation (what a checkpoint saves)."""
+        arrays = [p for _, p in self.parameters()]
+        for bn in self.batch_norms:
+            arrays += [bn.moving_mean, bn.moving_variance]
+        return arrays
 
     # -- inspection -------------------------------------------------------------
     @property
     def n_params(self) -> int:
         """Total number of trainable numbers."""
-        return sum(layer.n_params for layer in self.layers)
+        return sum(layer.n_params for _, layer in self._parametrized_layers())
 
     def parameters(self) -> list[tuple[str, np.ndarray]]:
         """``(name, array)`` for every parameter, e.g. ``("layer0.W", W)``.
@@ -99,7 +208,7 @@ class NeuralNetwork:
         list of (str, ndarray)
             The parameters, in layer order.
         """
-        return [(f"layer{i}.{k}", p) for i, layer in enumerate(self.layers) for k, p in layer.params.items()]
+        return [(f"{prefix}.{k}", p) for prefix, layer in self._parametrized_layers() for k, p in layer.params.items()]
 
     def gradients(self) -> list[tuple[str, np.ndarray]]:
         """``(name, array)`` for every gradient, aligned with :meth:`parameters`.
@@ -110,11 +219,11 @@ class NeuralNetwork:
             The gradients of the last backward pass.
         """
         out = []
-        for i, layer in enumerate(self.layers):
+        for prefix, layer in self._parametrized_layers():
             for k in layer.params:
                 if k not in layer.grads:
                     raise RuntimeError("no gradients yet: call compute_gradients (or backward) first")
-                out.append((f"layer{i}.{k}", layer.grads[k]))
+                out.append((f"{prefix}.{k}", layer.grads[k]))
         return out
 
     def summary(self) -> str:
@@ -128,12 +237,24 @@ class NeuralNetwork:
         rows = [f"{'layer':<8}{'shape of W':<14}{'activation':<12}{'params':>8}"]
         for i, layer in enumerate(self.layers):
             rows.append(f"{'layer' + str(i):<8}{str(layer.W.shape):<14}{layer.activation.name:<12}{layer.n_params:>8}")
+            for extra in self._after[i]:
+                if isinstance(extra, BatchNormalization):
+                    rows.append(f"{'bn' + str(i):<8}{'':<14}{'batchnorm':<12}{extra.n_params:>8}")
+                else:
+                    rows.append(f"{'drop' + str(i):<8}{'':<14}{'p=' + str(extra.rate):<12}{0:>8}")
         rows.append(f"{'total':<34}{self.n_params:>8}")
         return "\n".join(rows)
 
     def __repr__(self) -> str:
         acts = [layer.activation.name for layer in self.layers]
-        return f"NeuralNetwork({self.layer_sizes}, activations={acts})"
+        options = ""
+        if self.kernel_regularizer is not None:
+            options += f", kernel_regularizer={self.kernel_regularizer!r}"
+        if self.dropout is not None:
+            options += f", dropout={self.dropout}"
+        if self.batch_normalization:
+            options += ", batch_normalization=True"
+        return f"NeuralNetwork({self.layer_sizes}, activations={acts}{options})"
 
     # -- forward and backward ---------------------------------------------------
     def check_data(self, X: np.ndarray, y: np.ndarray, loss_fn: Loss) -> tuple[np.ndarray, np.ndarray]:
@@ -185,13 +306,16 @@ class NeuralNetwork:
                 "its weights have diverged (or overflowed)"
             )
 
-    def forward(self, X: np.ndarray) -> np.ndarray:
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         """Forward pass; returns the output layer's activations, shape (batch_size, n_outputs).
 
         Parameters
         ----------
         X : ndarray, shape (batch_size, n_inputs)
             The inputs (checked, except inside :meth:`trusted_inputs`).
+        training : bool
+            ``False`` (default): inference (moving statistics, no dropout). ``True``:
+            batch statistics (and moving averages updated), random dropout masks.
 
         Returns
         -------
@@ -206,12 +330,24 @@ class NeuralNetwork:
             When the output is not finite (diverged weights).
         """
         check = self._check_inputs
+        self._set_mode(training)
         out = as_matrix(X, "X", n_columns=self.layer_sizes[0], dtype=self.dtype) if check else X
-        for layer in self.layers:
-            out = _forward_unchecked(layer, out)
+        out = self._forward_hidden(out, self.layers)
         self.output = out
         if check:
             self._check_output()
+        return out
+
+    def _forward_hidden(self, out: np.ndarray, layers: list) -> np.ndarray:
+        """Run ``layers`` (the first of :attr:`layers`) on ``out``, each followed by its extra layers."""
+        if self._extras:
+            for layer, after in zip(layers, self._after):
+                out = _forward_unchecked(layer, out)
+                for extra in after:
+                    out = extra.forward(out)
+        else:
+            for layer in layers:
+                out = _forward_unchecked(layer, out)
         return out
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
@@ -228,8 +364,11 @@ class NeuralNetwork:
             dL/dX.
         """
         grad = grad_output
-        for layer in reversed(self.layers):
-            grad = layer.backward(grad)
+        for i in range(len(self.layers) - 1, -1, -1):
+            grad = self.layers[i].backward(grad)
+            if i > 0:
+                for extra in reversed(self._after[i - 1]):
+                    grad = extra.backward(grad)
         return grad
 
     def _backward_without_input_grad(self, grad: np.ndarray, *, from_z: bool) -> None:
@@ -246,6 +385,9 @@ class NeuralNetwork:
                 backward(grad, input_grad=False)
             else:
                 grad = backward(grad)
+                if i > 0:
+                    for extra in reversed(self._after[i - 1]):
+                        grad = extra.backward(grad)
 
     def uses_fused_output(self, loss_fn: Loss) -> bool:
         """Whether ``loss_fn`` is computed from logits with the fused gradient.
@@ -268,7 +410,7 @@ class NeuralNetwork:
         last = self.layers[-1]
         return fuses_with is not None and fuses_with(last.activation, last.output_dim)
 
-    def compute_loss(self, X: np.ndarray, y: np.ndarray, loss_fn: Loss) -> float:
+    def compute_loss(self, X: np.ndarray, y: np.ndarray, loss_fn: Loss, *, training: bool = False) -> float:
         """Forward pass and loss, without gradients (same path as :meth:`compute_gradients`).
 
         Parameters
@@ -279,19 +421,21 @@ class NeuralNetwork:
             The targets.
         loss_fn : Loss
             The loss.
+        training : bool
+            The mode of the forward pass (see :meth:`forward`); ``False``: inference.
 
         Returns
         -------
         float
-            The loss. The output (probabilities, when fused) is in ``self.output``.
+            The loss, plus the penalties of the kernel regularizers. The output
+            (probabilities, when fused) is in ``self.output``.
         """
         check = self._check_inputs
         if check:
             X, y = self.check_data(X, y, loss_fn)
+        self._set_mode(training)
         if self.uses_fused_output(loss_fn):
-            out = X
-            for layer in self.layers[:-1]:
-                out = _forward_unchecked(layer, out)
+            out = self._forward_hidden(X, self.layers[:-1])
             last = self.layers[-1]
             logits = last.forward(out, check_input=False, activate=False)
             loss = loss_fn.forward_from_logits(logits, y, check_input=False)
@@ -301,12 +445,15 @@ class NeuralNetwork:
                 self._check_output()
         else:
             with self.trusted_inputs():
-                out = self.forward(X)
+                out = self.forward(X, training)
             self._check_output()  # before the loss, whose own checks would blame y_pred
             loss = loss_fn.forward(out, y)
+        for layer in self.layers:
+            if getattr(layer, "kernel_regularizer", None) is not None:
+                loss += layer.regularization_loss()
         return loss
 
-    def compute_gradients(self, X: np.ndarray, y: np.ndarray, loss_fn: Loss) -> float:
+    def compute_gradients(self, X: np.ndarray, y: np.ndarray, loss_fn: Loss, *, training: bool = True) -> float:
         r"""Run forward, loss and backward; fill every layer's ``grads``; return the loss.
 
         Nothing is updated. With a softmax (or single sigmoid) output and
@@ -315,6 +462,7 @@ class NeuralNetwork:
         :math:`\delta = (P - Y)/N` (:meth:`~nnbook.losses.CrossEntropyLoss.backward_from_logits`);
         otherwise it starts from ``loss_fn.backward()`` through every activation.
         No :math:`\partial L/\partial X` is computed: nothing learns from it.
+        A kernel regularizer adds its penalty to the loss and its gradient to ``grads["W"]``.
 
         Parameters
         ----------
@@ -324,13 +472,16 @@ class NeuralNetwork:
             The targets.
         loss_fn : Loss
             The loss.
+        training : bool
+            ``True`` (default): the training mode (batch statistics, dropout masks; see
+            :meth:`forward`); ``False``: the gradient of the inference-mode loss.
 
         Returns
         -------
         float
             The loss.
         """
-        loss = self.compute_loss(X, y, loss_fn)
+        loss = self.compute_loss(X, y, loss_fn, training=training)
         if self.uses_fused_output(loss_fn):
             self._backward_without_input_grad(loss_fn.backward_from_logits(), from_z=True)
         else:
@@ -346,7 +497,7 @@ class NeuralNetwork:
             Overrides ``self.learning_rate`` for this step.
         """
         lr = self.learning_rate if learning_rate is None else check_positive_float(learning_rate, "learning_rate")
-        for layer in self.layers:
+        for layer in (*self.layers, *self.batch_norms) if self.batch_norms else self.layers:
             for key, param in layer.params.items():
                 if key not in layer.grads:
                     raise RuntimeError("no gradients yet: call compute_gradients (or backward) first")
@@ -355,6 +506,7 @@ class NeuralNetwork:
     def train_step(self, X: np.ndarray, y: np.ndarray, loss_fn: Loss, optimizer=None) -> float:
         """One step: :meth:`compute_gradients`, then an update; returns the loss before the step.
 
+        The forward pass runs in training mode (``training`` is ``True`` afterwards).
         With ``optimizer=None`` the update is plain gradient descent with
         ``self.learning_rate``; otherwise ``optimizer.step(self.parameters(), self.gradients())``.
 

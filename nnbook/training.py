@@ -160,7 +160,7 @@ class EarlyStopping:
         """
         if val_loss < self.best_loss:
             self.best_loss, self.best_epoch = val_loss, epoch
-            self.best_params = [p.copy() for _, p in network.parameters()]
+            self.best_params = [p.copy() for p in _checkpoint_arrays(network)]
             return False
         return epoch - self.best_epoch >= self.patience
 
@@ -172,8 +172,14 @@ class EarlyStopping:
         network : NeuralNetwork
             The network.
         """
-        for (_, p), best in zip(network.parameters(), self.best_params):
+        for p, best in zip(_checkpoint_arrays(network), self.best_params):
             p[...] = best
+
+
+def _checkpoint_arrays(network) -> list[np.ndarray]:
+    """The parameters and, with batch normalisation, the moving statistics (Keras restores both)."""
+    state = getattr(network, "_state_arrays", None)
+    return state() if state is not None else [p for _, p in network.parameters()]
 
 
 def _same_length(x_name: str, X, y_name: str, y) -> None:
@@ -203,8 +209,9 @@ def train_network(
 ) -> dict:
     """Train ``network`` with mini-batches; return the history of losses and accuracies.
 
-    Each epoch shuffles the training set with ``rng``, splits it into batches of
-    ``batch_size`` (the last one smaller, see :func:`minibatches`) and calls
+    The steps run in training mode (batch statistics, dropout masks), the evaluations
+    of the validation set in inference mode. Each epoch shuffles the training set with
+    ``rng``, splits it into batches of ``batch_size`` (the last one smaller, see :func:`minibatches`) and calls
     ``network.train_step(X_batch, y_batch, loss_fn, optimizer)`` on each. The data are
     validated and encoded once, before the first epoch (``X`` cast to the network's
     dtype, ``y`` to the targets the loss compares with), and the steps skip the checks.
@@ -266,6 +273,13 @@ def train_network(
     X_train, Y_train = network.check_data(X_train, y_train, loss_fn)
     X_val, Y_val = network.check_data(X_val, y_val, loss_fn)
     n = X_train.shape[0]
+    if getattr(network, "batch_norms", None) and (
+        n == 1 or (n % batch_size == 1 and n > batch_size) or batch_size == 1
+    ):
+        raise ValueError(
+            f"batch normalisation in training needs batches of at least 2 samples, but {n} samples in batches of "
+            f"{batch_size} give a batch of 1: choose another batch_size"
+        )
 
     classify = isinstance(loss_fn, CrossEntropyLoss)
     train_labels = val_labels = None

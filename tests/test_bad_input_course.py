@@ -202,3 +202,75 @@ def test_unknown_optimizer_or_schedule_has_no_keras_counterpart():
         keras_optimizer(Custom(0.1))
     with pytest.raises(TypeError, match=r"no Keras counterpart for Constant"):
         keras_schedule(Constant())
+
+
+# -- the options of NeuralNetwork -----------------------------------------------------------------
+
+
+def _net(**options):
+    from nnbook import NeuralNetwork
+
+    return NeuralNetwork([3, 4, 2], ["tanh", "softmax"], rng=0, **options)
+
+
+@pytest.mark.parametrize(
+    "options, exc, match",
+    [
+        ({"dropout": 1.0}, ValueError, r"dropout must lie in \[0, 1\)"),
+        ({"dropout": -0.1}, ValueError, r"dropout must lie in \[0, 1\)"),
+        ({"dropout": "0.5"}, TypeError, "dropout must be a number"),
+        ({"kernel_regularizer": 0.01}, TypeError, "kernel_regularizer must be a Regularizer"),
+        ({"kernel_regularizer": "l2"}, TypeError, "kernel_regularizer must be a Regularizer"),
+        ({"batch_normalization": 1}, TypeError, "batch_normalization must be True or False"),
+    ],
+    ids=["dropout-1", "dropout-negative", "dropout-string", "regularizer-float", "regularizer-name", "bn-int"],
+)
+def test_bad_network_options_raise_a_clear_error(options, exc, match):
+    with pytest.raises(exc, match=match):
+        _net(**options)
+
+
+def test_dense_rejects_a_regularizer_of_the_wrong_type():
+    from nnbook import Dense
+
+    with pytest.raises(TypeError, match="kernel_regularizer must be a Regularizer"):
+        Dense(2, 3, kernel_regularizer=L2)  # the class, not an instance
+
+
+def test_network_training_flag_must_be_a_bool():
+    net = _net(dropout=0.5)
+    with pytest.raises(TypeError, match="training must be True or False"):
+        net.training = "yes"
+
+
+def test_batch_norm_network_rejects_a_training_batch_of_one():
+    from nnbook import CrossEntropyLoss
+
+    net = _net(batch_normalization=True)
+    X, y = np.ones((1, 3)), np.array([1])
+    with pytest.raises(ValueError, match="at least 2 samples, got 1"):
+        net.compute_gradients(X, y, CrossEntropyLoss())
+    assert net.predict(X).shape == (1, 2)  # inference on one sample is fine
+
+
+@pytest.mark.parametrize("n, batch_size", [(33, 32), (10, 1), (1, 4)])
+def test_train_network_with_batch_norm_refuses_a_batch_of_one_before_training(n, batch_size):
+    from nnbook import CrossEntropyLoss, train_network
+
+    net = _net(batch_normalization=True)
+    before = [p.copy() for _, p in net.parameters()]
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(n, 3)), rng.integers(0, 2, n)
+    with pytest.raises(ValueError, match="batches of at least 2 samples.*batch of 1"):
+        train_network(net, X, y, X, y, CrossEntropyLoss(), epochs=1, batch_size=batch_size)
+    assert all(np.array_equal(a, p) for a, (_, p) in zip(before, net.parameters()))  # nothing trained
+
+
+def test_train_network_with_batch_norm_accepts_batches_of_two_or_more():
+    from nnbook import CrossEntropyLoss, train_network
+
+    net = _net(batch_normalization=True)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(34, 3)), rng.integers(0, 2, 34)
+    history = train_network(net, X, y, X, y, CrossEntropyLoss(), epochs=2, batch_size=32)
+    assert len(history["train_loss"]) == 2
