@@ -16,6 +16,9 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# One BLAS thread per process, as in the build (conf.py): pytest-xdist runs one worker per core.
+for _blas_threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_blas_threads, "1")
 
 from nnbook.compare import set_tensorflow_environment  # noqa: E402
 
@@ -23,12 +26,7 @@ set_tensorflow_environment()  # as in conf.py: quiet, reproducible TensorFlow
 
 from sybil import Sybil  # noqa: E402
 from sybil.evaluators.python import PythonEvaluator  # noqa: E402
-from sybil.parsers.myst import (  # noqa: E402
-    CodeBlockParser,
-    DocTestDirectiveParser,
-    PythonCodeBlockParser,
-    SkipParser,
-)
+from sybil.parsers.myst import CodeBlockParser, DocTestDirectiveParser, PythonCodeBlockParser, SkipParser  # noqa: E402
 
 # Generated trees: never collect them (sphinx-gallery writes .py and .ipynb copies there).
 collect_ignore_glob = [
