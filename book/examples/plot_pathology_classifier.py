@@ -20,7 +20,7 @@ prevalence.
 **This is a teaching example, not a diagnostic tool.** The data is small, comes from one
 institution in the early 1990s, and nothing here has been validated for clinical use.
 
-Run it with ``python plot_pathology_classifier.py``; it takes about ten seconds on a laptop.
+Run it with ``python plot_pathology_classifier.py``; it takes well under half a minute on a laptop.
 """
 
 # %%
