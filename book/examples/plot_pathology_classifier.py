@@ -255,7 +255,7 @@ PAIRS = [("Keras", "nnbook"), ("Keras", "logistic regression"), ("nnbook", "logi
 # %%
 # Bootstrap confidence intervals
 # ------------------------------
-# How precisely does one test set of 114 cases measure a model? The bootstrap resamples the
+# How precisely does one test set of about 113 cases measure a model? The bootstrap resamples the
 # test cases with replacement ``N_RESAMPLES`` times, recomputes the metric on each resample,
 # and takes the 2.5th and 97.5th percentiles as a 95 % interval. All models are scored on the
 # same resamples.
