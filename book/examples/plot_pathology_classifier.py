@@ -285,7 +285,8 @@ for seed_index in range(len(SEEDS)):
 # diagonal. The **expected calibration error** (ECE) is the distance of the points from the
 # diagonal, weighted by the fraction of the cases in each bin. Most predictions are close to
 # 0 or 1, so the middle bins hold few cases (the bars below count them, on a logarithmic
-# scale) and their points are uncertain.
+# scale) and their points are uncertain. The ECE is computed per seed and, in the legend, for
+# the predictions of all seeds pooled.
 N_BINS = 5
 
 
@@ -314,7 +315,7 @@ def plot_reliability(predictions, n_bins=N_BINS):
         counts, mean_p, frac = calibration_bins(p, y, n_bins)
         used = counts > 0
         ece = expected_calibration_error(p, y, n_bins)
-        ax.plot(mean_p[used], frac[used], "o-", color=COLORS[i], lw=1.5, label=f"{name} (ECE {ece:.3f})")
+        ax.plot(mean_p[used], frac[used], "o-", color=COLORS[i], lw=1.5, label=f"{name} (pooled ECE {ece:.3f})")
         ax_counts.bar(edges[:-1] + (i + 0.5) * width, counts, width=width, align="edge", color=COLORS[i])
     ax.set_ylim(0, 1)
     ax.set_ylabel("fraction of malignant cases")
