@@ -280,3 +280,28 @@ def test_the_check_catches_a_dropout_backward_without_the_scaling():
     _replace(net, "dropouts", DropoutWithoutScaling, lambda old: (old.rate,))
     result = check_gradients(net, *batch(), CrossEntropyLoss())
     assert not result.passed and result.errors["layer0.W"] > 1e-3
+
+
+def test_the_flag_follows_the_mode_without_extra_layers_too():
+    net = full_net(l2=None, dropout=None, bn=False)
+    X, y = batch()
+    net.train_step(X, y, CrossEntropyLoss())
+    assert net.training
+    net.predict(X)
+    assert not net.training
+
+
+class OldStyleNetwork(NeuralNetwork):
+    """A subclass written against the earlier signatures forward(X) and compute_loss(X, y, loss_fn)."""
+
+    def forward(self, X):
+        return super().forward(X)
+
+    def compute_loss(self, X, y, loss_fn):
+        return super().compute_loss(X, y, loss_fn)
+
+
+def test_subclasses_with_the_earlier_signatures_keep_working():
+    net = OldStyleNetwork([4, 6, 2], ["tanh", "linear"], rng=0)
+    X, y = batch(out="linear")
+    assert check_gradients(net, X, y, MSELoss()).passed
