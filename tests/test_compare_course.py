@@ -770,3 +770,21 @@ def test_the_keras_twin_has_the_new_layers_and_exact_hyperparameters():
     assert model.get_layer("dropout_1").rate == 0.25
     assert model.get_layer("dense_0").kernel_regularizer.l2 == L2_EXACT
     assert np.array_equal(np.asarray(bn.gamma), net.batch_norms[0].params["gamma"])
+
+
+def test_weights_and_moving_statistics_copy_back_from_keras():
+    from nnbook.compare import copy_weights_from_keras
+
+    trained = regularised_network(seed=1)
+    X = np.random.default_rng(8).normal(size=(16, 4))
+    for _ in range(5):
+        trained.forward(X, training=True)  # moves the moving statistics
+    fresh = regularised_network(seed=2)
+    copy_weights_from_keras(to_keras(trained), fresh)
+    for (name, a), (_, b) in zip(trained.parameters(), fresh.parameters()):
+        assert np.array_equal(a, b), name
+    for bn_a, bn_b in zip(trained.batch_norms, fresh.batch_norms):
+        assert np.array_equal(bn_a.moving_mean, bn_b.moving_mean)
+        assert np.array_equal(bn_a.moving_variance, bn_b.moving_variance)
+    with pytest.raises(ValueError, match="BatchNormalization layers"):
+        copy_weights_from_keras(to_keras(NeuralNetwork([4, 8, 6, 3], ["tanh", "relu", "softmax"], rng=0)), fresh)
