@@ -494,7 +494,7 @@ class NeuralNetwork:
         return loss
 
     def update(self, learning_rate: float | None = None) -> None:
-        """Plain gradient descent on every parameter (:func:`~nnbook.optimizers.gradient_descent`).
+        """Plain gradient descent on every parameter (:func:`~nnbook.layers.gradient_descent`).
 
         Parameters
         ----------
