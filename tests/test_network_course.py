@@ -305,3 +305,19 @@ def test_subclasses_with_the_earlier_signatures_keep_working():
     net = OldStyleNetwork([4, 6, 2], ["tanh", "linear"], rng=0)
     X, y = batch(out="linear")
     assert check_gradients(net, X, y, MSELoss()).passed
+
+
+def test_the_public_backward_goes_through_the_extra_layers():
+    net = full_net(out="linear", dropout=0.5)
+    X, y = batch(out="linear")
+    for d, n in zip(net.dropouts, (6, 5)):
+        d.set_mask(np.random.default_rng(n).random((8, n)) >= 0.5)
+    loss_fn = MSELoss()
+    net.compute_gradients(X, y, loss_fn)
+    expected = {name: g.copy() for name, g in net.gradients()}
+    out = net.forward(X, training=True)
+    loss_fn.forward(out, y)
+    grad_X = net.backward(loss_fn.backward())
+    assert grad_X.shape == X.shape
+    for name, g in net.gradients():
+        assert np.allclose(g, expected[name], rtol=1e-12, atol=1e-15), name
