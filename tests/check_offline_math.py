@@ -35,9 +35,7 @@ _RESOURCE_TAG = re.compile(
     r"\b(?:src|href|data|srcset)\s*=\s*[\"']?\s*((?:https?:)?//[^\"'\s>]+)",
     re.IGNORECASE,
 )
-_CSS_URL = re.compile(
-    r"(?:url\(\s*[\"']?|@import\s+[\"'])\s*((?:https?:)?//[^\"')\s]+)", re.IGNORECASE
-)
+_CSS_URL = re.compile(r"(?:url\(\s*[\"']?|@import\s+[\"'])\s*((?:https?:)?//[^\"')\s]+)", re.IGNORECASE)
 
 
 def find_network_references(html_dir: Path) -> list[str]:
