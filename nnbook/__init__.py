@@ -5,7 +5,7 @@ The package the book's chapters import. One module per concept:
 - :mod:`nnbook.activations`: ReLU, sigmoid, tanh, softmax, linear
 - :mod:`nnbook.layers`: the ``Layer`` interface and the ``Dense`` layer
 - :mod:`nnbook.losses`: mean squared error and cross-entropy (with the fused softmax gradient)
-- :mod:`nnbook.network`: ``NeuralNetwork`` and ``compute_gradients``
+- :mod:`nnbook.network`: ``NeuralNetwork`` (with optional L2, dropout, batch normalisation) and ``compute_gradients``
 - :mod:`nnbook.optimizers`: SGD (with momentum) and Adam, Keras' exact rules
 - :mod:`nnbook.training`: the mini-batch training loop
 - :mod:`nnbook.targets`: class labels, one-hot rows, the targets a loss compares with

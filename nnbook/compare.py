@@ -20,7 +20,7 @@ sigmoid + ``CrossEntropyLoss`` (one unit)     linear last layer + ``BinaryCrosse
 ``kernel_regularizer=L2(l2)``                 ``Dense(..., kernel_regularizer=keras.regularizers.L2(l2))``
 ``dropout=rate`` (``Dropout(rate)``)          ``keras.layers.Dropout(rate)`` after each hidden Dense
 ``batch_normalization=True``                  ``keras.layers.BatchNormalization(momentum, epsilon)``
-``bn{l}.gamma``, ``bn{l}.beta``, moving stats  ``gamma``, ``beta``, ``moving_mean``, ``moving_variance``
+``gamma``, ``beta``, moving averages          ``gamma``, ``beta``, ``moving_mean``, ``moving_variance``
 ============================================  =================================================
 
 Keras' ``L2`` casts its factor to float32 before use, also in a float64 model: an

@@ -445,7 +445,8 @@ class NeuralNetwork:
                 self._check_output()
         else:
             with self.trusted_inputs():
-                out = self.forward(X, training)
+                # the mode only matters with extra layers; a subclass's forward(X) keeps working
+                out = self.forward(X, training) if self._extras else self.forward(X)
             self._check_output()  # before the loss, whose own checks would blame y_pred
             loss = loss_fn.forward(out, y)
         for layer in self.layers:
@@ -481,7 +482,11 @@ class NeuralNetwork:
         float
             The loss.
         """
-        loss = self.compute_loss(X, y, loss_fn, training=training)
+        if self._extras:
+            loss = self.compute_loss(X, y, loss_fn, training=training)
+        else:  # the mode changes nothing; a subclass's compute_loss(X, y, loss_fn) keeps working
+            loss = self.compute_loss(X, y, loss_fn)
+            self._training = training
         if self.uses_fused_output(loss_fn):
             self._backward_without_input_grad(loss_fn.backward_from_logits(), from_z=True)
         else:

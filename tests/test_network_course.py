@@ -280,3 +280,44 @@ def test_the_check_catches_a_dropout_backward_without_the_scaling():
     _replace(net, "dropouts", DropoutWithoutScaling, lambda old: (old.rate,))
     result = check_gradients(net, *batch(), CrossEntropyLoss())
     assert not result.passed and result.errors["layer0.W"] > 1e-3
+
+
+def test_the_flag_follows_the_mode_without_extra_layers_too():
+    net = full_net(l2=None, dropout=None, bn=False)
+    X, y = batch()
+    net.train_step(X, y, CrossEntropyLoss())
+    assert net.training
+    net.predict(X)
+    assert not net.training
+
+
+class OldStyleNetwork(NeuralNetwork):
+    """A subclass written against the earlier signatures forward(X) and compute_loss(X, y, loss_fn)."""
+
+    def forward(self, X):
+        return super().forward(X)
+
+    def compute_loss(self, X, y, loss_fn):
+        return super().compute_loss(X, y, loss_fn)
+
+
+def test_subclasses_with_the_earlier_signatures_keep_working():
+    net = OldStyleNetwork([4, 6, 2], ["tanh", "linear"], rng=0)
+    X, y = batch(out="linear")
+    assert check_gradients(net, X, y, MSELoss()).passed
+
+
+def test_the_public_backward_goes_through_the_extra_layers():
+    net = full_net(out="linear", dropout=0.5)
+    X, y = batch(out="linear")
+    for d, n in zip(net.dropouts, (6, 5)):
+        d.set_mask(np.random.default_rng(n).random((8, n)) >= 0.5)
+    loss_fn = MSELoss()
+    net.compute_gradients(X, y, loss_fn)
+    expected = {name: g.copy() for name, g in net.gradients()}
+    out = net.forward(X, training=True)
+    loss_fn.forward(out, y)
+    grad_X = net.backward(loss_fn.backward())
+    assert grad_X.shape == X.shape
+    for name, g in net.gradients():
+        assert np.allclose(g, expected[name], rtol=1e-12, atol=1e-15), name
