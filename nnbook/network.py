@@ -48,7 +48,7 @@ class NeuralNetwork:
         One per layer (``len(layer_sizes) - 1`` entries). By default ReLU for
         the hidden layers and linear for the output layer.
     learning_rate : float
-        Step of plain gradient descent in :meth:`~nnbook.network.NeuralNetwork.update` / :meth:`~nnbook.network.NeuralNetwork.train_step`
+        Step of plain gradient descent in :meth:`update` / :meth:`train_step`
         when no optimizer is given.
     rng : numpy.random.Generator, int or None
         Source of the initial weights (``None``: seeded with 0).
@@ -61,7 +61,7 @@ class NeuralNetwork:
     kernel_regularizer : Regularizer or None
         A weight penalty such as :class:`~nnbook.regularizers.L2` on every ``W`` (not on
         the biases), Keras' ``Dense(..., kernel_regularizer=...)`` on each layer: the
-        penalties are added to the loss (:meth:`~nnbook.network.NeuralNetwork.compute_loss`, :meth:`~nnbook.network.NeuralNetwork.compute_gradients`)
+        penalties are added to the loss (:meth:`compute_loss`, :meth:`compute_gradients`)
         and their gradients to ``grads["W"]``.
     dropout : float in [0, 1) or None
         Adds a :class:`~nnbook.dropout.Dropout` of this rate after every hidden layer
@@ -80,9 +80,9 @@ class NeuralNetwork:
         The layers that follow the hidden dense layers (``batch_norms[l]`` after
         ``layers[l]``); empty lists when the option is off.
     training : bool
-        The mode of the last pass: ``True`` in :meth:`~nnbook.network.NeuralNetwork.compute_gradients` and
-        :meth:`~nnbook.network.NeuralNetwork.train_step` (batch statistics, moving averages updated, random masks),
-        ``False`` in :meth:`~nnbook.network.NeuralNetwork.forward`, :meth:`~nnbook.network.NeuralNetwork.predict` and :meth:`~nnbook.network.NeuralNetwork.compute_loss` (inference)
+        The mode of the last pass: ``True`` in :meth:`compute_gradients` and
+        :meth:`train_step` (batch statistics, moving averages updated, random masks),
+        ``False`` in :meth:`forward`, :meth:`predict` and :meth:`compute_loss` (inference)
         unless they are called with ``training=True``. Without batch normalisation and
         dropout the two modes compute the same function.
 
@@ -211,7 +211,7 @@ class NeuralNetwork:
         return [(f"{prefix}.{k}", p) for prefix, layer in self._parametrized_layers() for k, p in layer.params.items()]
 
     def gradients(self) -> list[tuple[str, np.ndarray]]:
-        """``(name, array)`` for every gradient, aligned with :meth:`~nnbook.network.NeuralNetwork.parameters`.
+        """``(name, array)`` for every gradient, aligned with :meth:`parameters`.
 
         Returns
         -------
@@ -272,7 +272,7 @@ class NeuralNetwork:
         Returns
         -------
         X, Y : ndarray
-            What the methods accept inside :meth:`~nnbook.network.NeuralNetwork.trusted_inputs`.
+            What the methods accept inside :meth:`trusted_inputs`.
         """
         X = as_matrix(X, "X", n_columns=self.layer_sizes[0], dtype=self.dtype)
         encode = getattr(loss_fn, "targets", None)
@@ -283,8 +283,8 @@ class NeuralNetwork:
     def trusted_inputs(self) -> Iterator[None]:
         """A context in which the methods trust their arguments and skip the checks.
 
-        Inside it, ``X`` and ``y`` passed to :meth:`~nnbook.network.NeuralNetwork.forward`, :meth:`~nnbook.network.NeuralNetwork.compute_loss`,
-        :meth:`~nnbook.network.NeuralNetwork.compute_gradients` and :meth:`~nnbook.network.NeuralNetwork.train_step` must be what :meth:`~nnbook.network.NeuralNetwork.check_data`
+        Inside it, ``X`` and ``y`` passed to :meth:`forward`, :meth:`compute_loss`,
+        :meth:`compute_gradients` and :meth:`train_step` must be what :meth:`check_data`
         returns. :func:`~nnbook.training.train_network` validates its data once and
         trains inside this context (scikit-learn's ``assume_finite`` idea).
 
@@ -312,7 +312,7 @@ class NeuralNetwork:
         Parameters
         ----------
         X : ndarray, shape (batch_size, n_inputs)
-            The inputs (checked, except inside :meth:`~nnbook.network.NeuralNetwork.trusted_inputs`).
+            The inputs (checked, except inside :meth:`trusted_inputs`).
         training : bool
             ``False`` (default): inference (moving statistics, no dropout). ``True``:
             batch statistics (and moving averages updated), random dropout masks.
@@ -374,7 +374,7 @@ class NeuralNetwork:
     def _backward_without_input_grad(self, grad: np.ndarray, *, from_z: bool) -> None:
         """Backward pass from dL/d(output), or from dL/dZ of the output layer (``from_z``).
 
-        Like :meth:`~nnbook.network.NeuralNetwork.backward`, but the first layer skips dL/dX when it can.
+        Like :meth:`backward`, but the first layer skips dL/dX when it can.
         """
         layers = self.layers
         last = len(layers) - 1
@@ -411,7 +411,7 @@ class NeuralNetwork:
         return fuses_with is not None and fuses_with(last.activation, last.output_dim)
 
     def compute_loss(self, X: np.ndarray, y: np.ndarray, loss_fn: Loss, *, training: bool = False) -> float:
-        """Forward pass and loss, without gradients (same path as :meth:`~nnbook.network.NeuralNetwork.compute_gradients`).
+        """Forward pass and loss, without gradients (same path as :meth:`compute_gradients`).
 
         Parameters
         ----------
@@ -422,7 +422,7 @@ class NeuralNetwork:
         loss_fn : Loss
             The loss.
         training : bool
-            The mode of the forward pass (see :meth:`~nnbook.network.NeuralNetwork.forward`); ``False``: inference.
+            The mode of the forward pass (see :meth:`forward`); ``False``: inference.
 
         Returns
         -------
@@ -475,7 +475,7 @@ class NeuralNetwork:
             The loss.
         training : bool
             ``True`` (default): the training mode (batch statistics, dropout masks; see
-            :meth:`~nnbook.network.NeuralNetwork.forward`); ``False``: the gradient of the inference-mode loss.
+            :meth:`~.NeuralNetwork.forward`); ``False``: the gradient of the inference-mode loss.
 
         Returns
         -------
@@ -509,7 +509,7 @@ class NeuralNetwork:
                 gradient_descent(param, layer.grads[key], lr)
 
     def train_step(self, X: np.ndarray, y: np.ndarray, loss_fn: Loss, optimizer=None) -> float:
-        """One step: :meth:`~nnbook.network.NeuralNetwork.compute_gradients`, then an update; returns the loss before the step.
+        """One step: :meth:`compute_gradients`, then an update; returns the loss before the step.
 
         The forward pass runs in training mode (``training`` is ``True`` afterwards).
         With ``optimizer=None`` the update is plain gradient descent with
