@@ -97,8 +97,8 @@ ax.set_yscale("log")
 ax.set_xlabel("epoch")
 ax.set_ylabel("training loss (cross-entropy)")
 ax.set_title("Spirals, 8 hidden ReLU layers of 32 units, gradient descent")
-ax.grid(True, alpha=0.3)
 ax.legend(loc="lower left")
+ax.grid(True, alpha=0.3)  # last: a statement that returns None leaves no repr on the page
 
 # %%
 # Run as a script, this file prints its numbers and shows the figure.

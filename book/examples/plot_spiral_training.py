@@ -91,8 +91,8 @@ ax.set_xticks(SIZES, [str(s) for s in SIZES])
 ax.set_xlabel("training points")
 ax.set_ylabel("accuracy (mean of 2 runs; dots: single runs)")
 ax.set_title("Spirals, 2-64-32-3, the same number of steps for every size")
-ax.grid(True, alpha=0.3)
 ax.legend(loc="lower right")
+ax.grid(True, alpha=0.3)  # last: a statement that returns None leaves no repr on the page
 
 # %%
 # Decision boundaries

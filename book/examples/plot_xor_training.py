@@ -96,8 +96,8 @@ ax.set_xticks(range(len(WIDTHS)), [str(w) for w in WIDTHS])
 ax.set_xlabel("hidden ReLU units")
 ax.set_ylabel("validation accuracy")
 ax.set_title("XOR, 2-n-2 networks, Adam, 60 epochs")
-ax.grid(True, alpha=0.3)
 ax.legend(loc="lower right")
+ax.grid(True, alpha=0.3)  # last: a statement that returns None leaves no repr on the page
 
 # %%
 # Decision boundaries
