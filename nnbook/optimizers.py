@@ -86,9 +86,10 @@ class Optimizer:
     def _update(self, name: str, param: np.ndarray, grad: np.ndarray) -> None:
         raise NotImplementedError
 
-    def _slot(self, store: dict, name: str, like: np.ndarray) -> np.ndarray:
+    def _slot(self, store: dict, name: str, like: np.ndarray, fill: float = 0.0) -> np.ndarray:
+        """The state of parameter ``name`` in ``store``, created as ``fill`` in the shape of ``like``."""
         if name not in store:
-            store[name] = np.zeros_like(like)
+            store[name] = np.full_like(like, fill)
         elif store[name].shape != like.shape:
             raise ValueError(f"parameter {name!r} changed shape from {store[name].shape} to {like.shape}")
         return store[name]
@@ -234,15 +235,6 @@ def _check_nonnegative(value, name: str):
     return value
 
 
-def _state(store: dict, name: str, like: np.ndarray, fill=0.0) -> np.ndarray:
-    """The optimizer state of parameter ``name``, created as ``fill`` in the shape of ``like``."""
-    if name not in store:
-        store[name] = np.full_like(like, fill)
-    elif store[name].shape != like.shape:
-        raise ValueError(f"parameter {name!r} changed shape from {store[name].shape} to {like.shape}")
-    return store[name]
-
-
 class Adagrad(Optimizer):
     r"""Adagrad (Duchi et al., 2011) as Keras 3 computes it.
 
@@ -286,7 +278,7 @@ class Adagrad(Optimizer):
         super().step(params, grads)
 
     def _update(self, name, param, grad):
-        acc = _state(self.accumulators, name, param, self.initial_accumulator_value)
+        acc = self._slot(self.accumulators, name, param, self.initial_accumulator_value)
         acc += np.square(grad)
         param -= (self._lr * grad) / np.sqrt(acc + self.epsilon)
 
@@ -362,11 +354,11 @@ class RMSprop(Optimizer):
 
     def _update(self, name, param, grad):
         rho = self.rho
-        r = _state(self.velocities, name, param)
+        r = self._slot(self.velocities, name, param)
         r *= rho
         r += (1 - rho) * np.square(grad)
         if self.centered:
-            g_bar = _state(self.average_gradients, name, param)
+            g_bar = self._slot(self.average_gradients, name, param)
             g_bar *= rho
             g_bar += (1 - rho) * grad
             denominator = r - np.square(g_bar) + self.epsilon
@@ -374,7 +366,7 @@ class RMSprop(Optimizer):
             denominator = r + self.epsilon
         increment = (self._lr * grad) / np.sqrt(denominator)
         if self.momentum > 0:
-            u = _state(self.momentums, name, param)
+            u = self._slot(self.momentums, name, param)
             u *= self.momentum
             u += increment
             param -= u
