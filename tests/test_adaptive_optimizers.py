@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from test_optimizers import max_rel, run_nnbook, run_reference  # the element-by-element replay
 
 from nnbook import SGD, Adagrad, Adam, AdamW, CosineDecay, ExponentialDecay, RMSprop
 from nnbook.gradcheck import rel_error
@@ -61,28 +62,6 @@ def ref_adamw(w, g, state, t, *, lr, wd=0.004, beta_1=0.9, beta_2=0.999, epsilon
     if variant == "decay_after":
         w = w - w * wd * lr
     return w
-
-
-def run_reference(rule, params0, grad_seq, **hyper):
-    params = {k: v.copy() for k, v in params0.items()}
-    states = {k: [{} for _ in range(v.size)] for k, v in params.items()}
-    for t, grads in enumerate(grad_seq, start=1):
-        for name, p in params.items():
-            flat_p, flat_g = p.reshape(-1), grads[name].reshape(-1)
-            for i in range(flat_p.size):
-                flat_p[i] = rule(float(flat_p[i]), float(flat_g[i]), states[name][i], t, **hyper)
-    return params
-
-
-def run_nnbook(optimizer, params0, grad_seq):
-    params = {k: v.copy() for k, v in params0.items()}
-    for grads in grad_seq:
-        optimizer.step(list(params.items()), [(k, grads[k]) for k in params])
-    return params
-
-
-def max_rel(a, b):
-    return max(rel_error(a[k], b[k]) for k in a)
 
 
 @pytest.fixture
