@@ -58,14 +58,14 @@ def make_book(root: Path, chapter: str, examples: dict[str, str] | None = None) 
     return root
 
 
-def sphinx_build(root: Path, srcdir: Path | None = None) -> subprocess.CompletedProcess:
-    """The same strict build as ``make html``, on the book in ``root``."""
+def sphinx_build(root: Path, srcdir: Path | None = None, jobs: int = 1) -> subprocess.CompletedProcess:
+    """The same strict build as ``make html``, on the book in ``root``, with ``jobs`` processes."""
     env = os.environ.copy()
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     env.pop("MPLBACKEND", None)
     cmd = [
         sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n",
-        "-c", str(root), "-d", str(root / "_build" / "doctrees"),
+        "-j", str(jobs), "-c", str(root), "-d", str(root / "_build" / "doctrees"),
         str(srcdir or root / "book"), str(root / "_build" / "html"),
     ]  # fmt: skip
     result = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=600)
@@ -84,7 +84,10 @@ def executed(result: subprocess.CompletedProcess) -> bool:
 
 
 # -- (b) a failing cell fails the strict build, and names the cell ---------------------------
-def test_failing_cell_fails_the_build(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2], ids=["serial", "parallel"])
+def test_failing_cell_fails_the_build(tmp_path, jobs):
+    # With -j 2 the notebooks are executed before the pages are read (nnbook_build's
+    # prefetch); the failure must still fail the build and name the cell.
     root = make_book(
         tmp_path / "failing",
         """
@@ -100,7 +103,7 @@ def test_failing_cell_fails_the_build(tmp_path):
         ```
         """,
     )
-    result = sphinx_build(root)
+    result = sphinx_build(root, jobs=jobs)
     assert result.returncode != 0, result.log[-3000:]
     assert "deliberate failure from test_build" in result.log
     assert "chapter.md" in result.log  # the file
@@ -124,6 +127,33 @@ def test_figure_shown_as_text_fails_the_build(tmp_path):
     assert result.returncode != 0
     assert "a figure was rendered as text" in result.log
     assert "chapter.md" in result.log
+
+
+def test_parallel_build_executes_each_notebook_once_before_reading(tmp_path):
+    # Under -j 2 every notebook is executed by the prefetch's process pool; reading the pages
+    # then takes the outputs from the cache, and the page shows what the cell computed.
+    chapter = """
+        # Chapter {n}
+
+        The value is {{glue:text}}`value_{n}`.
+
+        ```{{code-cell}} python
+        from myst_nb import glue
+        glue("value_{n}", {n} * 1111, display=False)
+        ```
+        """
+    root = make_book(tmp_path / "parallel", chapter.format(n=1))
+    (root / "book" / "second.md").write_text(FRONT_MATTER + textwrap.dedent(chapter.format(n=2)))
+    index = root / "book" / "index.md"
+    index.write_text(index.read_text().replace("chapter\n", "chapter\nsecond\n"))
+    result = sphinx_build(root, jobs=2)
+    assert result.returncode == 0, result.log[-3000:]
+    assert re.search(r"executing notebooks\.\.\. .*chapter", result.log)
+    assert re.search(r"executing notebooks\.\.\. .*second", result.log)
+    assert "Executing notebook" not in result.log  # reading executed nothing
+    assert result.log.count("Using cached notebook") == 2
+    for page, value in [("chapter", 1111), ("second", 2222)]:
+        assert re.search(rf"The value is {value} \.", html_text(root / "_build" / "html" / f"{page}.html"))
 
 
 # -- (c) no stale output: a change to nnbook re-executes every page and example --------------

@@ -33,8 +33,13 @@ silent failure:
   myst-nb's ``nb-exec-table``.
 - **singlehtml** (``make pdf``): the single-page builder gets the node handlers registered
   for ``html``.
-- **Execution cache created up front**: under ``sphinx-build -j`` the reading processes
-  execute notebooks in parallel; the jupyter-cache database is created before they start.
+- **Execution cache created up front**: the jupyter-cache database is created before any
+  process opens it.
+- **Notebooks executed before reading** (``sphinx-build -j N``): every page's notebook runs as
+  a job of an N-process pool, the longest first, into the jupyter-cache; the pages are then
+  read from the cache. Sphinx's own parallel reading hands each process a fixed chunk of
+  consecutive pages, and one chunk of long notebooks left a core idle for a minute. A failing
+  cell is reported with its traceback and stops the build.
 - **Source-dir guard**: ``conf.py`` builds ``book/`` only.
 
 The pages and figures that report times measured during the build are listed in
@@ -54,7 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
-from sphinx.errors import ConfigError
+from sphinx.errors import ConfigError, SphinxError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -491,6 +496,133 @@ def rewrite_gallery_time_pages(app, env):
     return [doc for doc, meta in env.metadata.items() if meta.get("nnbook_gallery_times")]
 
 
+# -- notebooks executed in parallel, before the pages are read -------------------------------------
+class NotebookExecutionError(SphinxError):
+    category = "Notebook execution failed"
+
+
+class _CollectingLogger:
+    """The logger myst-nb's execution client writes to in a prefetch worker: it keeps the
+    warnings (a failed cell's traceback) for the main process to report, and drops the rest."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def warning(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        self.warnings.append(msg)
+
+    def debug(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    info = debug
+    error = critical = warning
+
+
+_PREFETCH_CONFIG: tuple[Any, Any] | None = None  # (myst_config, mystnb_config), set before fork
+_PREFETCH_START = 0.0  # time.time() when the prefetch began
+_SLOW_IMPORTS = re.compile(r"^\s*(from|import)\s+(nnbook\.compare|tensorflow|keras|train_step|runpy)\b", re.MULTILINE)
+_CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def _prefetch_order(paths: dict[str, Path]) -> list[tuple[str, Path]]:
+    """The notebooks, those likely to run longest first.
+
+    First the pages whose code imports TensorFlow (directly or through ``nnbook.compare``),
+    runs the benchmarks or runs a gallery script (each takes 10 to 20 s), then the others by
+    their number of code cells. The order only shortens the build, so that no long job starts
+    last; any order fills the cache with the same results.
+    """
+
+    def weight(item: tuple[str, Path]) -> tuple[int, int]:
+        cells = _CODE_CELL.findall(item[1].read_text(encoding="utf8"))
+        return (any(_SLOW_IMPORTS.search(cell) for cell in cells), len(cells))
+
+    return sorted(paths.items(), key=lambda item: (*(-w for w in weight(item)), item[0]))
+
+
+def _execute_into_cache(job: tuple[str, Path]) -> tuple[str, float | None, str | None]:
+    """Run in a worker process: execute one page's notebook into the jupyter-cache, as myst-nb
+    does when it reads the page (same reader, same configuration, same client).
+
+    Returns the docname, the execution time (``None`` if nothing was executed: not a notebook,
+    or already in the cache) and, if a cell failed, myst-nb's message with the traceback.
+    Any other exception leaves the page to be executed when it is read, as without prefetch.
+    """
+    from myst_nb.core.execute import ExecutionError, create_client
+    from myst_nb.core.read import create_nb_reader
+
+    docname, path = job
+    md_config, nb_config = _PREFETCH_CONFIG
+    text = path.read_text(encoding="utf8")
+    reader = create_nb_reader(str(path), md_config, nb_config, text)
+    if reader is None:
+        return docname, None, None
+    notebook = reader.read(text)
+    if nb_config.metadata_key in notebook.metadata:  # page-level overrides, as myst-nb applies them
+        from myst_nb.core.nb_to_tokens import nb_node_to_dict
+
+        overrides = nb_node_to_dict(notebook.metadata[nb_config.metadata_key])
+        overrides.pop("output_folder", None)
+        nb_config = nb_config.copy(**overrides)
+    collected = _CollectingLogger()
+    try:
+        with create_client(notebook, path, nb_config, collected, reader.read_fmt) as client:
+            pass
+    except ExecutionError:
+        return docname, None, "\n".join(collected.warnings) or f"executing {path} failed"
+    except Exception:  # noqa: BLE001 -- the page's reading executes it and reports any error
+        return docname, None, None
+    metadata = client.exec_metadata or {}
+    if metadata.get("mtime", 0) < _PREFETCH_START:
+        return docname, None, None  # taken from the cache
+    return docname, metadata.get("runtime"), None
+
+
+def execute_notebooks_in_parallel(app, env, docnames: list[str]) -> None:
+    """Execute the notebooks of the pages about to be read, ``app.parallel`` at a time.
+
+    Under ``sphinx-build -j N`` Sphinx reads the pages in fixed chunks of consecutive names,
+    one chunk per process; a chunk that held several long notebooks kept one core busy for a
+    minute after the other had finished. Here every notebook is a job of its own in a process
+    pool (the next job goes to whichever process is free), longest first, and its result goes
+    into the jupyter-cache; reading the page then takes the outputs from the cache, exactly as
+    in a serial build. Only for ``nb_execution_mode = "cache"`` and ``-j`` of 2 or more.
+
+    A notebook whose cell fails is reported here, with the cell and its traceback, and the build
+    stops once every notebook has run: the same failure inside a parallel reader would end the
+    build with Sphinx's "parallel build error" and lose the message.
+    """
+    global _PREFETCH_CONFIG, _PREFETCH_START
+    nb_config = getattr(env, "mystnb_config", None)
+    if app.parallel < 2 or nb_config is None or nb_config.execution_mode != "cache":
+        return
+    paths = {}
+    for docname in docnames:
+        path = Path(env.doc2path(docname))
+        if path.suffix == ".md" and "```{code-cell}" in path.read_text(encoding="utf8"):
+            paths[docname] = path
+    if not paths:
+        return
+    import multiprocessing
+
+    _PREFETCH_CONFIG = (env.myst_config, nb_config)
+    _PREFETCH_START = time.time()
+    jobs = _prefetch_order(paths)
+    failed = []
+    context = multiprocessing.get_context("fork")  # the workers inherit the configuration
+    with context.Pool(min(app.parallel, len(jobs))) as pool:
+        for done, (docname, seconds, error) in enumerate(pool.imap_unordered(_execute_into_cache, jobs), 1):
+            if error is not None:
+                failed.append(docname)
+                logger.warning(error, location=docname, type="mystnb", subtype="exec")
+            elif seconds is not None:
+                logger.info("executing notebooks... [%3d%%] %s (%.1f s)", 100 * done // len(jobs), docname, seconds)
+    if failed:
+        raise NotebookExecutionError(
+            "cells failed in " + ", ".join(sorted(failed)) + " (the cell and its traceback are above)"
+        )
+
+
 # -- wiring --------------------------------------------------------------------------------------
 def create_execution_cache(app) -> None:
     """Create the jupyter-cache database before parallel readers (``-j``) open it at once.
@@ -520,6 +652,7 @@ def setup(app):
     app.connect("builder-inited", create_execution_cache, priority=900)
     app.connect("doctree-resolved", check_no_figure_as_text)
     app.connect("html-page-context", add_notebook_download, priority=500)
+    app.connect("env-before-read-docs", execute_notebooks_in_parallel)
     app.connect("env-updated", rewrite_gallery_time_pages)
     app.connect("build-finished", forget_environment_after_warnings)
     app.add_node(GalleryTimesNode)
