@@ -38,7 +38,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -428,11 +428,16 @@ class TrajectoryComparison:
         The loss before each step.
     max_param_diff : ndarray, shape (steps,)
         Largest absolute difference of any parameter after each step.
+    model : keras.Model or None
+        The Keras twin after the same steps: what the two sides hold besides the
+        parameters (the moving statistics of batch normalisation) and compute in the
+        inference mode can be compared with the network's.
     """
 
     loss_nnbook: np.ndarray
     loss_keras: np.ndarray
     max_param_diff: np.ndarray
+    model: object = field(default=None, repr=False, compare=False)
 
     @property
     def loss_diff(self) -> np.ndarray:
@@ -451,9 +456,45 @@ def compare_trajectories(
     """Train ``network`` with ``optimizer`` and its Keras twin on the same batches.
 
     The Keras model starts from the network's current weights; both take ``steps``
-    steps on the same mini-batches (the whole of ``X`` when ``batch_size`` is None).
-    ``network`` is trained in place. A wrong update rule on either side shows as a
-    growing difference.
+    steps on the same mini-batches (the whole of ``X`` when ``batch_size`` is None),
+    in the training mode. ``network`` is trained in place, and the trained Keras
+    model is returned too. A wrong update rule on either side shows as a growing
+    difference.
+
+    Parameters
+    ----------
+    network : NeuralNetwork
+        Trained in place.
+    X, y : ndarray
+        The training data; ``y`` as ``network``'s loss takes it.
+    loss_fn : Loss
+    optimizer : Optimizer
+        ``nnbook``'s optimizer; the Keras side gets :func:`keras_optimizer` of it.
+    steps : int
+    batch_size : int or None
+    rng : numpy.random.Generator, int or None
+        Draws the order of the mini-batches.
+
+    Returns
+    -------
+    TrajectoryComparison
+        Losses before each step, the largest parameter difference after each, and
+        the Keras model after the last step.
+
+    Examples
+    --------
+    A network with batch normalisation after its hidden layer, three full-batch steps:
+
+    >>> import numpy as np
+    >>> from nnbook import SGD, CrossEntropyLoss, NeuralNetwork
+    >>> net = NeuralNetwork([2, 3, 2], ["tanh", "softmax"], rng=0, batch_normalization=True)
+    >>> X, y = np.random.default_rng(1).normal(size=(8, 2)), np.array([0, 1] * 4)
+    >>> result = compare_trajectories(net, X, y, CrossEntropyLoss(), SGD(0.1), steps=3)
+    >>> len(result.loss_nnbook), result.max_diff < 1e-12
+    (3, True)
+    >>> bn = result.model.get_layer("bn_0")  # Keras' moving mean after the 3 steps
+    >>> bool(np.max(np.abs(np.asarray(bn.moving_mean) - net.batch_norms[0].moving_mean)) < 1e-15)
+    True
     """
     import tensorflow as tf
 
@@ -494,7 +535,7 @@ def compare_trajectories(
             for (_, p), k in zip(network.parameters(), (np.asarray(v) for v in variables))
         ]
         diff_hist.append(max(diffs))
-    return TrajectoryComparison(np.array(loss_n_hist), np.array(loss_k_hist), np.array(diff_hist))
+    return TrajectoryComparison(np.array(loss_n_hist), np.array(loss_k_hist), np.array(diff_hist), model)
 
 
 def compare_with_tensorflow(

@@ -760,6 +760,46 @@ def test_a_wrong_rule_in_the_network_is_detected(wrong, part):
     assert gaps[part] > 1e-6, gaps
 
 
+def moving_statistics_gap(network, model):
+    """Largest difference of the moving means and variances of ``network`` and ``model``."""
+    bn_k = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert len(bn_k) == len(network.batch_norms)
+    return max(
+        max(
+            np.max(np.abs(bn.moving_mean - np.asarray(k.moving_mean))),
+            np.max(np.abs(bn.moving_variance - np.asarray(k.moving_variance))),
+        )
+        for bn, k in zip(network.batch_norms, bn_k)
+    )
+
+
+def trajectory_of_a_regularised_network(net, steps=20):
+    X, y = data("ce", np.random.default_rng(12))
+    return compare_trajectories(net, X, y, CrossEntropyLoss(), Adam(0.005), steps=steps, batch_size=16, rng=13), X
+
+
+def test_compare_trajectories_returns_the_trained_keras_twin():
+    """The model of the result took the same steps: its parameters, moving statistics and
+    inference outputs are the network's."""
+    net = regularised_network()
+    result, X = trajectory_of_a_regularised_network(net)
+    assert result.max_diff < PARITY
+    variables = [np.asarray(v) for v in keras_parameter_variables(result.model)]
+    for (name, p), v in zip(net.parameters(), variables):
+        assert np.max(np.abs(p - (v.T if v.ndim == 2 else v))) < PARITY, name
+    assert abs(net.batch_norms[0].moving_mean).max() > 0.01  # the statistics moved
+    assert moving_statistics_gap(net, result.model) < PARITY
+    net.forward(X)  # inference: moving statistics
+    assert np.max(np.abs(net.layers[-1].z - np.asarray(result.model(X, training=False)))) < PARITY
+
+
+def test_the_returned_twin_shows_a_wrong_moving_average():
+    net = regularised_network(bn_class=BNMomentumSwapped)
+    result, X = trajectory_of_a_regularised_network(net)
+    assert result.max_diff < PARITY  # training-mode losses and parameters cannot see it ...
+    assert moving_statistics_gap(net, result.model) > 1e-4  # ... the moving statistics do
+
+
 def test_the_keras_twin_has_the_new_layers_and_exact_hyperparameters():
     net = regularised_network(dropout=0.25)
     model = to_keras(net)
