@@ -132,28 +132,28 @@ class BatchNormalization(Layer):
         ndarray, shape (N, n_features)
             U.
         """
-        x = as_matrix(a_prev, "BatchNormalization input", n_columns=self.n_features, dtype=self.dtype)
+        a = as_matrix(a_prev, "BatchNormalization input", n_columns=self.n_features, dtype=self.dtype)
         if not isinstance(self.training, (bool, np.bool_)):
             raise TypeError(f"BatchNormalization.training must be True or False, got {self.training!r}")
-        gamma, beta = self.params["gamma"], self.params["beta"]
+        gamma, psi = self.params["gamma"], self.params["beta"]  # psi: the shift, Keras's beta
         if self.training:
-            n = x.shape[0]
+            n = a.shape[0]
             if n < 2:
                 raise ValueError(
                     "BatchNormalization in training needs a batch of at least 2 samples, got 1: "
                     "the batch variance of one sample is 0 and every output would equal beta"
                 )
-            mean = x.mean(axis=0)
-            variance = np.square(x - mean).mean(axis=0)
-            m = self.momentum
-            self.moving_mean[...] = self.moving_mean * m + mean * (1.0 - m)
-            self.moving_variance[...] = self.moving_variance * m + variance * (1.0 - m)
+            mean = a.mean(axis=0)
+            variance = np.square(a - mean).mean(axis=0)
+            mu_bn = self.momentum
+            self.moving_mean[...] = self.moving_mean * mu_bn + mean * (1.0 - mu_bn)
+            self.moving_variance[...] = self.moving_variance * mu_bn + variance * (1.0 - mu_bn)
         else:
             mean, variance = self.moving_mean, self.moving_variance
         inv_std = 1.0 / np.sqrt(variance + self.epsilon)
-        x_hat = (x - mean) * inv_std
-        self._cache = (bool(self.training), x_hat, inv_std)
-        return gamma * x_hat + beta
+        a_hat = (a - mean) * inv_std
+        self._cache = (bool(self.training), a_hat, inv_std)
+        return gamma * a_hat + psi
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         """Fill ``grads["gamma"]`` and ``grads["beta"]``; return dL/dA.
@@ -170,17 +170,17 @@ class BatchNormalization(Layer):
         """
         if self._cache is None:
             raise RuntimeError("BatchNormalization.backward called before forward")
-        training, x_hat, inv_std = self._cache
+        training, a_hat, inv_std = self._cache
         g = np.asarray(grad_output)
-        if g.shape != x_hat.shape:
-            raise ValueError(f"BatchNormalization.backward expects grad_output of shape {x_hat.shape}, got {g.shape}")
-        self.grads["gamma"] = np.sum(g * x_hat, axis=0)
+        if g.shape != a_hat.shape:
+            raise ValueError(f"BatchNormalization.backward expects grad_output of shape {a_hat.shape}, got {g.shape}")
+        self.grads["gamma"] = np.sum(g * a_hat, axis=0)
         self.grads["beta"] = np.sum(g, axis=0)
-        g_hat = g * self.params["gamma"]  # dL/dX_hat
+        g_hat = g * self.params["gamma"]  # dL/dA_hat
         if not training:
             return g_hat * inv_std
         n = g.shape[0]
-        return (inv_std / n) * (n * g_hat - g_hat.sum(axis=0) - x_hat * np.sum(g_hat * x_hat, axis=0))
+        return (inv_std / n) * (n * g_hat - g_hat.sum(axis=0) - a_hat * np.sum(g_hat * a_hat, axis=0))
 
     def __repr__(self) -> str:
         return f"BatchNormalization({self.n_features}, momentum={self.momentum}, epsilon={self.epsilon})"
