@@ -1,8 +1,8 @@
 r"""Inverted dropout as a layer, Keras 3's ``keras.layers.Dropout``.
 
-In training each unit is kept with probability :math:`1 - p` and the kept ones are
-scaled by :math:`1/(1 - p)`, so the expected output equals the input and nothing
-needs rescaling at inference, where the layer is the identity.
+In training each unit is dropped with probability :math:`r` (the rate), and the kept
+ones are scaled by :math:`1/(1 - r)`, so the expected output equals the input and
+nothing needs rescaling at inference, where the layer is the identity.
 """
 
 from __future__ import annotations
@@ -18,24 +18,25 @@ __all__ = ["Dropout"]
 class Dropout(Layer):
     r"""Inverted dropout: a random mask in training, the identity at inference.
 
-    In training, with rate :math:`p` and a keep-mask :math:`K` of independent
-    :math:`\mathrm{Bernoulli}(1 - p)` entries, drawn anew at each forward pass,
+    In training, with rate :math:`r` and a keep-mask :math:`R` of independent
+    :math:`\mathrm{Bernoulli}(1 - r)` entries, drawn anew at each forward pass, and
+    :math:`G = \partial \mathcal{L}/\partial A`,
 
-    .. math:: A = A_{prev} \odot M, \qquad M = \frac{K}{1 - p}, \qquad
-              \frac{\partial L}{\partial A_{prev}} = \frac{\partial L}{\partial A} \odot M
+    .. math:: A = A_{\text{prev}} \odot \frac{R}{1 - r}, \qquad
+              \frac{\partial \mathcal{L}}{\partial A_{\text{prev}}} = G \odot \frac{R}{1 - r}
 
-    with :math:`A_{prev}, A` of shape (batch_size, n_units);
-    :math:`\mathbb E[A] = A_{prev}`. At inference :math:`A = A_{prev}` and the
-    gradient passes unchanged. A unit is kept when its uniform draw
-    :math:`u \in [0, 1)` satisfies :math:`u \ge p` (TensorFlow's rule; its masks
-    come from its own generator, so only the rule, not the draws, is shared).
+    with :math:`A_{\text{prev}}, A` of shape (batch_size, n_units);
+    :math:`\mathbb E[A] = A_{\text{prev}}`. At inference :math:`A = A_{\text{prev}}` and
+    the gradient passes unchanged. A unit is kept when its number drawn uniformly from
+    :math:`[0, 1)` is at least :math:`r` (TensorFlow's rule; its masks come from its own
+    generator, so only the rule, not the draws, is shared).
 
     The layer has no parameters (``params`` and ``grads`` are empty).
 
     Parameters
     ----------
     rate : float in [0, 1)
-        The probability :math:`p` of dropping a unit.
+        The probability :math:`r` of dropping a unit.
     rng : numpy.random.Generator or int
         Source of the masks (keyword, required: two layers must not share a
         default seed and hence their masks).
@@ -47,7 +48,7 @@ class Dropout(Layer):
         Set by whoever runs the forward pass (the training loop sets it to ``True``
         for a training step and back to ``False`` for evaluation).
     mask : ndarray or None
-        The scaled mask :math:`M` of the last training forward pass.
+        The scaled mask :math:`R/(1 - r)` of the last training forward pass.
 
     Examples
     --------
@@ -82,7 +83,7 @@ class Dropout(Layer):
         Parameters
         ----------
         keep : array_like of bool, shape (batch_size, n_units), or None
-            ``True`` where a unit is kept. For gradient checks: finite differences
+            ``True`` where a unit is kept (the mask :math:`R`). For gradient checks: finite differences
             need the same mask in every evaluation of the loss.
         """
         if keep is None:
@@ -96,7 +97,7 @@ class Dropout(Layer):
         self._fixed_keep = keep.copy()
 
     def forward(self, a_prev: np.ndarray) -> np.ndarray:
-        """Return :math:`A_{prev} \\odot M` in training, ``a_prev`` itself at inference.
+        """Return :math:`A_{\\text{prev}} \\odot R/(1 - r)` in training, ``a_prev`` itself at inference.
 
         Parameters
         ----------

@@ -1,9 +1,10 @@
 r"""Batch normalisation as a layer, Keras 3's ``keras.layers.BatchNormalization``.
 
 In training each feature is standardised with the mean and variance of the current
-mini-batch, then scaled and shifted by learnable :math:`\gamma` and :math:`\beta`;
-moving averages of the batch statistics, updated at each training step, replace
-them at inference.
+mini-batch, then scaled and shifted by the learnable :math:`\gamma` and :math:`\psi`
+(Keras's ``gamma`` and ``beta``); moving averages of the batch statistics, updated at
+each training step, replace them at inference. The symbols are the book's
+(``book/notation.md``, "Regularisation and normalisation").
 """
 
 from __future__ import annotations
@@ -19,62 +20,67 @@ __all__ = ["BatchNormalization"]
 class BatchNormalization(Layer):
     r"""Batch normalisation over the batch axis of inputs of shape (N, n_features).
 
-    **Training** (batch statistics; :math:`\bar x, s^2, \gamma, \beta` of shape
-    (n_features,), :math:`X, \hat X, Y` of shape (N, n_features)):
+    **Training** (batch statistics; :math:`\bar a, s^2, \gamma, \psi` of shape
+    (n_features,), :math:`A, \hat A, U` of shape (N, n_features)):
 
     .. math::
 
-        \bar x = \frac1N \sum_n X_{n,:}, \qquad
-        s^2 = \frac1N \sum_n (X_{n,:} - \bar x)^2, \qquad
-        \hat X = \frac{X - \bar x}{\sqrt{s^2 + \epsilon}}, \qquad
-        Y = \gamma \odot \hat X + \beta
+        \bar a = \frac1N \sum_n A_{n,:}, \qquad
+        s^2 = \frac1N \sum_n (A_{n,:} - \bar a)^2, \qquad
+        \hat A = \frac{A - \bar a}{\sqrt{s^2 + \zeta}}, \qquad
+        U = \gamma \odot \hat A + \psi
 
-    (the biased variance, divided by :math:`N`, as Keras; :math:`\epsilon` is the
-    layer's own constant, ``epsilon``), and the moving statistics are updated with
-    Keras' rule, :math:`\rho` being ``momentum`` (the decay of an exponential moving
-    average, as RMSprop's :math:`\rho`):
+    (the biased variance, divided by :math:`N`, as Keras; :math:`\zeta` is the
+    layer's small constant, ``epsilon``, written :math:`\zeta` because :math:`\epsilon`
+    is the optimizers' constant; :math:`\psi` is the shift, the parameter ``"beta"``),
+    and the moving statistics are updated with Keras' rule, :math:`\mu_{\text{BN}}`
+    being ``momentum`` (the fraction of a moving average kept per step):
 
     .. math::
 
-        \bar x_{mov} \leftarrow \rho\, \bar x_{mov} + (1 - \rho)\, \bar x, \qquad
-        s^2_{mov} \leftarrow \rho\, s^2_{mov} + (1 - \rho)\, s^2
+        \bar a_{\text{mov}} \leftarrow \mu_{\text{BN}}\, \bar a_{\text{mov}} + (1 - \mu_{\text{BN}})\, \bar a, \qquad
+        s^2_{\text{mov}} \leftarrow \mu_{\text{BN}}\, s^2_{\text{mov}} + (1 - \mu_{\text{BN}})\, s^2
 
-    starting from :math:`\bar x_{mov} = 0`, :math:`s^2_{mov} = 1`.
+    starting from :math:`\bar a_{\text{mov}} = 0`, :math:`s^2_{\text{mov}} = 1`.
 
-    **Inference**: :math:`Y = \gamma \odot (X - \bar x_{mov})/\sqrt{s^2_{mov} + \epsilon} + \beta`,
+    **Inference**: :math:`U = \gamma \odot (A - \bar a_{\text{mov}})/\sqrt{s^2_{\text{mov}} + \zeta} + \psi`,
     an affine map of each feature.
 
-    **Backward in training**, with :math:`G = \partial L/\partial Y` and
-    :math:`\hat G = G \odot \gamma` (the gradient w.r.t. :math:`\hat X`); since
-    :math:`\bar x` and :math:`s^2` depend on every row, the chain rule through them
+    **Backward in training**, with :math:`G = \partial \mathcal{L}/\partial U`; since
+    :math:`\bar a` and :math:`s^2` depend on every row, the chain rule through them
     collapses to
 
     .. math::
 
-        \frac{\partial L}{\partial \gamma} = \sum_n G_{n,:} \odot \hat X_{n,:}, \qquad
-        \frac{\partial L}{\partial \beta} = \sum_n G_{n,:}, \qquad
-        \frac{\partial L}{\partial X} = \frac{1}{N\sqrt{s^2 + \epsilon}}
-            \Big(N \hat G - \sum_n \hat G_{n,:} - \hat X \odot \sum_n \hat G_{n,:} \odot \hat X_{n,:}\Big)
+        \frac{\partial \mathcal{L}}{\partial \gamma} = \sum_n G_{n,:} \odot \hat A_{n,:}, \qquad
+        \frac{\partial \mathcal{L}}{\partial \psi} = \sum_n G_{n,:}, \qquad
+        \frac{\partial \mathcal{L}}{\partial A} = \frac{\gamma}{N\sqrt{s^2 + \zeta}} \odot
+            \Big(N G - \sum_n G_{n,:} - \hat A \odot \sum_n G_{n,:} \odot \hat A_{n,:}\Big)
 
-    (the middle term comes from :math:`\bar x`, the last from :math:`s^2`). At inference
-    the statistics are constants: :math:`\partial L/\partial X = \hat G/\sqrt{s^2_{mov} + \epsilon}`.
+    (the middle term comes from :math:`\bar a`, the last from :math:`s^2`). At inference
+    the statistics are constants:
+    :math:`\partial \mathcal{L}/\partial A = G \odot \gamma/\sqrt{s^2_{\text{mov}} + \zeta}`.
 
     Parameters
     ----------
     n_features : int
         Number of features (columns) normalised, each on its own.
     momentum : float in [0, 1), default 0.99
+        :math:`\mu_{\text{BN}}`, the fraction of the moving averages kept per step.
     epsilon : float > 0, default 1e-3
+        :math:`\zeta`, added to the variance.
     dtype : numpy dtype
         ``np.float64`` (default) or ``np.float32``.
 
     Attributes
     ----------
     params : {"gamma", "beta"}
-        Learnable scale (starts at 1) and shift (starts at 0), shape (n_features,).
+        Learnable scale :math:`\gamma` (starts at 1) and shift :math:`\psi` (starts at 0),
+        shape (n_features,); the keys are Keras's names.
     grads : {"gamma", "beta"}
         Their gradients after :meth:`backward`.
     moving_mean, moving_variance : ndarray, shape (n_features,)
+        :math:`\bar a_{\text{mov}}` and :math:`s^2_{\text{mov}}`, used at inference.
     training : bool
         ``True``: batch statistics (and update the moving ones); ``False`` (the
         initial value): moving statistics. Set by whoever runs the forward pass.
@@ -88,7 +94,7 @@ class BatchNormalization(Layer):
     [[-1.0], [1.0]]
     >>> bn.moving_mean.round(12).tolist(), bn.moving_variance.round(12).tolist()   # 0.01 * 2; 0.99 + 0.01 * 1
     ([0.02], [1.0])
-    >>> bn.backward(np.array([[1.0], [1.0]])).round(9).tolist()   # a common shift of X changes nothing
+    >>> bn.backward(np.array([[1.0], [1.0]])).round(9).tolist()   # a common shift of A changes nothing
     [[0.0], [0.0]]
     """
 
@@ -119,62 +125,62 @@ class BatchNormalization(Layer):
         Parameters
         ----------
         a_prev : ndarray, shape (N, n_features)
-            The input X; in training N >= 2.
+            The input A; in training N >= 2.
 
         Returns
         -------
         ndarray, shape (N, n_features)
-            Y.
+            U.
         """
-        x = as_matrix(a_prev, "BatchNormalization input", n_columns=self.n_features, dtype=self.dtype)
+        a = as_matrix(a_prev, "BatchNormalization input", n_columns=self.n_features, dtype=self.dtype)
         if not isinstance(self.training, (bool, np.bool_)):
             raise TypeError(f"BatchNormalization.training must be True or False, got {self.training!r}")
-        gamma, beta = self.params["gamma"], self.params["beta"]
+        gamma, psi = self.params["gamma"], self.params["beta"]  # psi: the shift, Keras's beta
         if self.training:
-            n = x.shape[0]
+            n = a.shape[0]
             if n < 2:
                 raise ValueError(
                     "BatchNormalization in training needs a batch of at least 2 samples, got 1: "
                     "the batch variance of one sample is 0 and every output would equal beta"
                 )
-            mean = x.mean(axis=0)
-            variance = np.square(x - mean).mean(axis=0)
-            m = self.momentum
-            self.moving_mean[...] = self.moving_mean * m + mean * (1.0 - m)
-            self.moving_variance[...] = self.moving_variance * m + variance * (1.0 - m)
+            mean = a.mean(axis=0)
+            variance = np.square(a - mean).mean(axis=0)
+            mu_bn = self.momentum
+            self.moving_mean[...] = self.moving_mean * mu_bn + mean * (1.0 - mu_bn)
+            self.moving_variance[...] = self.moving_variance * mu_bn + variance * (1.0 - mu_bn)
         else:
             mean, variance = self.moving_mean, self.moving_variance
         inv_std = 1.0 / np.sqrt(variance + self.epsilon)
-        x_hat = (x - mean) * inv_std
-        self._cache = (bool(self.training), x_hat, inv_std)
-        return gamma * x_hat + beta
+        a_hat = (a - mean) * inv_std
+        self._cache = (bool(self.training), a_hat, inv_std)
+        return gamma * a_hat + psi
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """Fill ``grads["gamma"]`` and ``grads["beta"]``; return dL/dX.
+        """Fill ``grads["gamma"]`` and ``grads["beta"]``; return dL/dA.
 
         Parameters
         ----------
         grad_output : ndarray, shape (N, n_features)
-            dL/dY for the last :meth:`forward`.
+            G = dL/dU for the last :meth:`forward`.
 
         Returns
         -------
         ndarray, shape (N, n_features)
-            dL/dX, through the batch statistics in training, not at inference.
+            dL/dA, through the batch statistics in training, not at inference.
         """
         if self._cache is None:
             raise RuntimeError("BatchNormalization.backward called before forward")
-        training, x_hat, inv_std = self._cache
+        training, a_hat, inv_std = self._cache
         g = np.asarray(grad_output)
-        if g.shape != x_hat.shape:
-            raise ValueError(f"BatchNormalization.backward expects grad_output of shape {x_hat.shape}, got {g.shape}")
-        self.grads["gamma"] = np.sum(g * x_hat, axis=0)
+        if g.shape != a_hat.shape:
+            raise ValueError(f"BatchNormalization.backward expects grad_output of shape {a_hat.shape}, got {g.shape}")
+        self.grads["gamma"] = np.sum(g * a_hat, axis=0)
         self.grads["beta"] = np.sum(g, axis=0)
-        g_hat = g * self.params["gamma"]  # dL/dX_hat
+        g_hat = g * self.params["gamma"]  # dL/dA_hat
         if not training:
             return g_hat * inv_std
         n = g.shape[0]
-        return (inv_std / n) * (n * g_hat - g_hat.sum(axis=0) - x_hat * np.sum(g_hat * x_hat, axis=0))
+        return (inv_std / n) * (n * g_hat - g_hat.sum(axis=0) - a_hat * np.sum(g_hat * a_hat, axis=0))
 
     def __repr__(self) -> str:
         return f"BatchNormalization({self.n_features}, momentum={self.momentum}, epsilon={self.epsilon})"

@@ -98,29 +98,34 @@ class Optimizer:
 class SGD(Optimizer):
     r"""Stochastic gradient descent, optionally with (Nesterov) momentum.
 
-    With :math:`\eta` the learning rate, :math:`\mu` the momentum and :math:`g` the gradient:
+    With :math:`\eta` the learning rate, :math:`\mu` the momentum, :math:`g` the gradient
+    and :math:`\Delta` the velocity (the change of :math:`\theta` in a step):
 
     .. math::
 
-        \mu = 0:&\quad w \leftarrow w - \eta g \\
-        \mu > 0:&\quad v \leftarrow \mu v - \eta g, \qquad
-        w \leftarrow w + v \quad\text{(Nesterov: } w \leftarrow w + \mu v - \eta g\text{)}
+        \mu = 0:&\quad \theta \leftarrow \theta - \eta g \\
+        \mu > 0:&\quad \Delta \leftarrow \mu \Delta - \eta g, \qquad
+        \theta \leftarrow \theta + \Delta \quad\text{(Nesterov: }
+        \theta \leftarrow \theta + \mu \Delta - \eta g\text{, with the new } \Delta\text{)}
 
-    with :math:`v = 0` at the start: Keras 3's ``keras.optimizers.SGD``.
+    with :math:`\Delta = 0` at the start: Keras 3's ``keras.optimizers.SGD``.
 
     Parameters
     ----------
     learning_rate : float
+        :math:`\eta`.
     momentum : float in [0, 1)
+        :math:`\mu`.
     nesterov : bool
+        Nesterov's form of momentum.
 
     Examples
     --------
     >>> import numpy as np
     >>> w, opt = np.array([1.0]), SGD(0.1, momentum=0.9)
-    >>> opt.step([("w", w)], [("w", np.array([1.0]))]); w.tolist()      # v = -0.1
+    >>> opt.step([("w", w)], [("w", np.array([1.0]))]); w.tolist()      # Delta = -0.1
     [0.9]
-    >>> opt.step([("w", w)], [("w", np.array([1.0]))]); w.round(12).tolist()   # v = -0.19
+    >>> opt.step([("w", w)], [("w", np.array([1.0]))]); w.round(12).tolist()   # Delta = -0.19
     [0.71]
     """
 
@@ -157,12 +162,12 @@ class Adam(Optimizer):
 
     .. math::
 
-        \alpha_t &= \eta\,\frac{\sqrt{1 - \beta_2^{\,t}}}{1 - \beta_1^{\,t}} \\
+        \hat\eta_t &= \eta\,\frac{\sqrt{1 - \beta_2^{\,t}}}{1 - \beta_1^{\,t}} \\
         m &\leftarrow m + (g - m)(1 - \beta_1) \\
         v &\leftarrow v + (g^2 - v)(1 - \beta_2) \\
-        w &\leftarrow w - \frac{\alpha_t\, m}{\sqrt{v} + \epsilon}
+        \theta &\leftarrow \theta - \frac{\hat\eta_t\, m}{\sqrt{v} + \epsilon}
 
-    The bias corrections are folded into :math:`\alpha_t`, so :math:`\epsilon` is
+    The bias corrections are folded into :math:`\hat\eta_t`, so :math:`\epsilon` is
     added to the uncorrected :math:`\sqrt v` (the paper's "epsilon hat"). In terms of
     the corrected :math:`\hat v = v/(1 - \beta_2^t)` that is an effective
     :math:`\epsilon/\sqrt{1 - \beta_2^t}`, about 30 times :math:`\epsilon` at
@@ -206,7 +211,7 @@ class Adam(Optimizer):
         """
         t = self.iterations + 1
         b1, b2 = self.beta_1, self.beta_2
-        self._alpha = self.learning_rate * np.sqrt(1 - np.power(b2, t)) / (1 - np.power(b1, t))
+        self._eta_hat = self.learning_rate * np.sqrt(1 - np.power(b2, t)) / (1 - np.power(b1, t))
         super().step(params, grads)
 
     def _update(self, name, param, grad):
@@ -214,7 +219,7 @@ class Adam(Optimizer):
         v = self._slot(self.v, name, param)
         m += (grad - m) * (1 - self.beta_1)
         v += (np.square(grad) - v) * (1 - self.beta_2)
-        param -= (m * self._alpha) / (np.sqrt(v) + self.epsilon)
+        param -= (m * self._eta_hat) / (np.sqrt(v) + self.epsilon)
 
     def __repr__(self):
         return (
@@ -239,12 +244,13 @@ class Adagrad(Optimizer):
     r"""Adagrad (Duchi et al., 2011) as Keras 3 computes it.
 
     Each entry's step is divided by the root of the sum of all its past squared
-    gradients. With :math:`r = r_0` (``initial_accumulator_value``) at the start:
+    gradients. With the accumulator :math:`v = v_0` (``initial_accumulator_value``) at
+    the start:
 
     .. math::
 
-        r &\leftarrow r + g^2 \\
-        w &\leftarrow w - \frac{\eta\, g}{\sqrt{r + \epsilon}}
+        v &\leftarrow v + g^2 \\
+        \theta &\leftarrow \theta - \frac{\eta\, g}{\sqrt{v + \epsilon}}
 
     elementwise. Keras puts :math:`\epsilon` *inside* the square root, as in
     :class:`RMSprop` (:class:`Adam` adds it to :math:`\sqrt v`). The accumulator only
@@ -292,21 +298,22 @@ class Adagrad(Optimizer):
 class RMSprop(Optimizer):
     r"""RMSprop (Hinton, 2012) as Keras 3 computes it, optionally centred and with momentum.
 
-    With :math:`r = 0` (and :math:`\bar g = 0`, :math:`u = 0`) at the start, :math:`\rho`
-    the decay and :math:`\mu` the momentum:
+    With :math:`v = 0` (and :math:`\bar g = 0`, :math:`\Delta = 0`) at the start,
+    :math:`\rho` the decay and :math:`\mu` the momentum:
 
     .. math::
 
-        r &\leftarrow \rho\, r + (1 - \rho)\, g^2 \\
+        v &\leftarrow \rho\, v + (1 - \rho)\, g^2 \\
         \text{centred:}\quad \bar g &\leftarrow \rho\, \bar g + (1 - \rho)\, g, \qquad
-            d = r - \bar g^{\,2} + \epsilon \\
-        \text{otherwise:}\quad d &= r + \epsilon \\
-        \Delta &= \frac{\eta\, g}{\sqrt{d}} \\
-        \mu = 0:\quad w &\leftarrow w - \Delta \\
-        \mu > 0:\quad u &\leftarrow \mu\, u + \Delta, \qquad w \leftarrow w - u
+            d = v - \bar g^{\,2} + \epsilon \\
+        \text{otherwise:}\quad d &= v + \epsilon \\
+        \mu = 0:\quad \theta &\leftarrow \theta - \frac{\eta\, g}{\sqrt{d}} \\
+        \mu > 0:\quad \Delta &\leftarrow \mu\, \Delta - \frac{\eta\, g}{\sqrt{d}}, \qquad
+            \theta \leftarrow \theta + \Delta
 
-    elementwise. :math:`\epsilon` is inside the square root (Adam adds it outside),
-    and there is no bias correction: :math:`r` starts at 0, so the first steps are
+    elementwise (Keras keeps :math:`-\Delta` as its ``momentums``).
+    :math:`\epsilon` is inside the square root (Adam adds it outside),
+    and there is no bias correction: :math:`v` starts at 0, so the first steps are
     larger than :math:`\eta` (the first one is :math:`\eta/\sqrt{1 - \rho}` for
     :math:`|g| \gg \sqrt\epsilon`).
 
@@ -317,14 +324,14 @@ class RMSprop(Optimizer):
     momentum : float in [0, 1), default 0.0
     epsilon : float > 0, default 1e-7
     centered : bool, default False
-        Divide by the root of the estimated *variance* :math:`r - \bar g^2` of the
-        gradient instead of its second moment :math:`r`.
+        Divide by the root of the estimated *variance* :math:`v - \bar g^2` of the
+        gradient instead of its second moment :math:`v`.
 
     Examples
     --------
     >>> import numpy as np
     >>> w, opt = np.array([1.0]), RMSprop(0.1, rho=0.75, epsilon=1e-12)
-    >>> opt.step([("w", w)], [("w", np.array([2.0]))])   # r = 0.25 * 4 = 1: step 0.1 * 2 / 1
+    >>> opt.step([("w", w)], [("w", np.array([2.0]))])   # v = 0.25 * 4 = 1: step 0.1 * 2 / 1
     >>> w.round(9).tolist()
     [0.8]
     """
@@ -344,8 +351,8 @@ class RMSprop(Optimizer):
         if not isinstance(centered, bool):
             raise TypeError(f"centered must be True or False, got {centered!r}")
         self.centered = centered
-        self.velocities: dict[str, np.ndarray] = {}  # r, the moving mean of g^2 (Keras' "velocity")
-        self.momentums: dict[str, np.ndarray] = {}  # u
+        self.velocities: dict[str, np.ndarray] = {}  # v, the moving mean of g^2 (Keras' "velocity")
+        self.momentums: dict[str, np.ndarray] = {}  # -Delta, with momentum
         self.average_gradients: dict[str, np.ndarray] = {}  # g bar
 
     def step(self, params, grads) -> None:
@@ -354,22 +361,22 @@ class RMSprop(Optimizer):
 
     def _update(self, name, param, grad):
         rho = self.rho
-        r = self._slot(self.velocities, name, param)
-        r *= rho
-        r += (1 - rho) * np.square(grad)
+        v = self._slot(self.velocities, name, param)
+        v *= rho
+        v += (1 - rho) * np.square(grad)
         if self.centered:
             g_bar = self._slot(self.average_gradients, name, param)
             g_bar *= rho
             g_bar += (1 - rho) * grad
-            denominator = r - np.square(g_bar) + self.epsilon
+            denominator = v - np.square(g_bar) + self.epsilon
         else:
-            denominator = r + self.epsilon
+            denominator = v + self.epsilon
         increment = (self._lr * grad) / np.sqrt(denominator)
         if self.momentum > 0:
-            u = self._slot(self.momentums, name, param)
-            u *= self.momentum
-            u += increment
-            param -= u
+            minus_delta = self._slot(self.momentums, name, param)  # Keras keeps -Delta
+            minus_delta *= self.momentum
+            minus_delta += increment
+            param -= minus_delta
         else:
             param -= increment
 
@@ -385,18 +392,20 @@ class AdamW(Adam):
 
     At each step, *before* the Adam update of :class:`Adam` (same :math:`m, v,
     \hat\eta_t`), every parameter is shrunk towards 0 with the weight decay
-    :math:`\alpha` (``weight_decay``):
+    :math:`\alpha_{\text{wd}}` (``weight_decay``):
 
     .. math::
 
-        w &\leftarrow w - w\,\alpha\,\eta \\
-        w &\leftarrow w - \frac{\hat\eta_t\, m}{\sqrt{v} + \epsilon},
+        \theta &\leftarrow \theta - \theta\,\alpha_{\text{wd}}\,\eta \\
+        \theta &\leftarrow \theta - \frac{\hat\eta_t\, m}{\sqrt{v} + \epsilon},
         \qquad \hat\eta_t = \eta\,\frac{\sqrt{1 - \beta_2^{\,t}}}{1 - \beta_1^{\,t}}
 
     with :math:`m, v` updated from the gradient :math:`g` of the loss alone. Unlike
-    an L2 penalty :math:`\alpha' \sum w^2` added to the loss, the decay does not pass
+    an L2 penalty :math:`\alpha \sum W^2` added to the loss, the decay does not pass
     through :math:`m` and :math:`v`, so it is not divided by :math:`\sqrt v`: every
-    weight decays at the same relative rate :math:`\alpha\eta` per step. As in Keras
+    weight decays at the same relative rate :math:`\alpha_{\text{wd}}\eta` per step
+    (under plain gradient descent, :math:`\alpha_{\text{wd}} = 2\alpha` would be the
+    L2 penalty of strength :math:`\alpha`). As in Keras
     (without ``exclude_from_weight_decay``), the biases decay too.
 
     Parameters

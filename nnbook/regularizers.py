@@ -3,7 +3,7 @@ r"""Weight penalties added to the loss: the L2 penalty, Keras 3's ``keras.regula
 A regularizer has :meth:`~L2.penalty` (a float added to the loss) and
 :meth:`~L2.gradient` (an array added to the weight's gradient). A network wires it
 in one line per layer that has one: the loss becomes
-:math:`L + \sum_l \text{penalty}(W^{(l)})` and ``grads["W"] += gradient(W)``
+:math:`\mathcal{L} + \sum_l \text{penalty}(W^{(l)})` and ``grads["W"] += gradient(W)``
 after the backward pass (the penalty does not depend on the data, so nothing in the
 backward pass changes). Decoupled weight decay is not a penalty but a rule of the
 optimizer: :class:`nnbook.optimizers.AdamW`.
@@ -69,8 +69,8 @@ class L2(Regularizer):
     For a weight array :math:`W` of any shape (a layer's ``W``, shape
     (n_out, n_in)) and strength :math:`\alpha` (``l2``):
 
-    .. math:: \Omega(W) = \alpha \sum_{ij} W_{ij}^2, \qquad
-              \frac{\partial \Omega}{\partial W} = 2\alpha\, W
+    .. math:: \text{penalty}(W) = \alpha \sum_{j,i} W_{ji}^2, \qquad
+              \frac{\partial\, \text{penalty}(W)}{\partial W} = 2\alpha\, W
 
     (the gradient has the shape of :math:`W`). Keras writes ``l2 * sum(square(x))``:
     some texts use :math:`\tfrac{\alpha}{2}\sum W^2`, whose gradient is
@@ -81,8 +81,9 @@ class L2(Regularizer):
     Parameters
     ----------
     l2 : float >= 0, default 0.01
-        Keras' default. Keras' own ``L2`` stores it as a Python float and casts it
-        to float32 before use, also in a float64 model; :mod:`nnbook` keeps float64.
+        The strength :math:`\alpha`; 0.01 is Keras' default. Keras' own ``L2`` stores it as a
+        Python float and casts it to float32 before use, also in a float64 model;
+        :mod:`nnbook` keeps float64.
 
     Examples
     --------

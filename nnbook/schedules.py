@@ -54,11 +54,11 @@ class LearningRateSchedule:
 class ExponentialDecay(LearningRateSchedule):
     r"""Exponential decay, Keras 3's ``keras.optimizers.schedules.ExponentialDecay``.
 
-    .. math:: \eta_t = \eta_0\, r^{\,t / T}
-              \qquad(\text{staircase: } \eta_t = \eta_0\, r^{\lfloor t / T \rfloor})
+    .. math:: \eta_t = \eta_0\, q^{\,t / T}
+              \qquad(\text{staircase: } \eta_t = \eta_0\, q^{\lfloor t / T \rfloor})
 
-    with :math:`\eta_0` = ``initial_learning_rate``, :math:`r` = ``decay_rate``,
-    :math:`T` = ``decay_steps``: the rate is multiplied by :math:`r` every
+    with :math:`\eta_0` = ``initial_learning_rate``, :math:`q` = ``decay_rate``,
+    :math:`T` = ``decay_steps``: the rate is multiplied by :math:`q` every
     :math:`T` steps (smoothly, or at once with ``staircase=True``).
 
     Parameters
@@ -105,20 +105,24 @@ class CosineDecay(LearningRateSchedule):
     r"""Cosine decay with optional linear warm-up, Keras 3's ``keras.optimizers.schedules.CosineDecay``.
 
     Without warm-up (``warmup_target=None``), with :math:`\eta_0` =
-    ``initial_learning_rate``, :math:`T` = ``decay_steps`` and :math:`a` = ``alpha``
-    (the final rate as a fraction of the initial one):
+    ``initial_learning_rate``, :math:`T` = ``decay_steps`` and the final rate
+    :math:`\eta_{\min} = ` ``alpha`` :math:`\cdot\, \eta_0` (``alpha`` is the final rate
+    as a fraction of the initial one):
 
-    .. math:: \eta_t = \eta_0 \Big((1 - a)\,\tfrac12\big(1 + \cos(\pi \min(t, T)/T)\big) + a\Big).
+    .. math:: \eta_t = \eta_{\min} + (\eta_0 - \eta_{\min})\,\tfrac12\big(1 + \cos(\pi \min(t, T)/T)\big).
 
-    With warm-up to :math:`\eta_w` = ``warmup_target`` over :math:`W` =
-    ``warmup_steps`` steps, :math:`t` is first clipped to :math:`W + T`; then
+    With warm-up to :math:`\eta_w` = ``warmup_target`` over :math:`T_w` =
+    ``warmup_steps`` steps, :math:`t` is first clipped to :math:`T_w + T`, the final
+    rate is :math:`\eta_{\min} = ` ``alpha`` :math:`\cdot\, \eta_w`, and
 
     .. math:: \eta_t = \begin{cases}
-              \eta_0 + (\eta_w - \eta_0)\, t/W & t < W \\
-              \eta_w \Big((1 - a)\,\tfrac12\big(1 + \cos(\pi (t - W)/T)\big) + a\Big) & t \ge W
+              \eta_0 + (\eta_w - \eta_0)\, t/T_w & t < T_w \\
+              \eta_{\min} + (\eta_w - \eta_{\min})\,\tfrac12\big(1 + \cos(\pi (t - T_w)/T)\big) & t \ge T_w
               \end{cases}
 
-    (the decay phase lasts :math:`T` steps after the warm-up, as in Keras).
+    (the decay phase lasts :math:`T` steps after the warm-up, as in Keras, which
+    computes :math:`\eta_w \big((1 - \text{alpha})\, c + \text{alpha}\big)` for the
+    cosine factor :math:`c`, the same number).
 
     Parameters
     ----------
