@@ -29,11 +29,13 @@ from nnbook_build import nnbook_source_hash  # noqa: E402  (book/_ext: the build
 # A fixed date for everything that would embed "now": Sphinx, matplotlib's
 # metadata, and the kernels myst-nb starts (they inherit this environment).
 os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")
-# One BLAS thread per process: `-j auto` already runs one process per core, and the book's
-# matrices are small, where two BLAS threads per process only fight over the cores (a training
-# chapter ran three times slower that way). Kernels and gallery workers inherit it.
-for _blas_threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_blas_threads, "1")
+# One thread per process for BLAS and TensorFlow: `-j auto` already runs one process per core,
+# and the book's matrices are small, where two threads per process only fight over the cores
+# (a training chapter ran three times slower that way, the Keras comparison 1.3 times).
+# Kernels and gallery workers inherit it.
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
+                 "TF_NUM_INTEROP_THREADS"):  # fmt: skip
+    os.environ.setdefault(_threads, "1")
 # TensorFlow (Part E): quiet, and without oneDNN's reordered sums (nnbook.compare holds the
 # settings). The kernels myst-nb starts inherit them.
 from nnbook.compare import set_tensorflow_environment  # noqa: E402

@@ -16,9 +16,11 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-# One BLAS thread per process, as in the build (conf.py): pytest-xdist runs one worker per core.
-for _blas_threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_blas_threads, "1")
+# One BLAS and TensorFlow thread per process, as in the build (conf.py): pytest-xdist runs one
+# worker per core.
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
+                 "TF_NUM_INTEROP_THREADS"):  # fmt: skip
+    os.environ.setdefault(_threads, "1")
 
 from nnbook.compare import set_tensorflow_environment  # noqa: E402
 
