@@ -155,6 +155,16 @@ def test_parallel_build_executes_each_notebook_once_before_reading(tmp_path):
     for page, value in [("chapter", 1111), ("second", 2222)]:
         assert re.search(rf"The value is {value} \.", html_text(root / "_build" / "html" / f"{page}.html"))
 
+    # One chapter changed: only its notebook runs.
+    second = root / "book" / "second.md"
+    second.write_text(second.read_text().replace("2 * 1111", "3 * 1111"))
+    result = sphinx_build(root, jobs=2)
+    assert result.returncode == 0, result.log[-3000:]
+    assert re.search(r"executing notebooks\.\.\. .*second", result.log)
+    assert not re.search(r"executing notebooks\.\.\. .*chapter", result.log)
+    assert "Executing notebook" not in result.log
+    assert re.search(r"The value is 3333 \.", html_text(root / "_build" / "html" / "second.html"))
+
 
 # -- (c) no stale output: a change to nnbook re-executes every page and example --------------
 PROBE_CHAPTER = r"""
