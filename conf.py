@@ -124,6 +124,7 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "min_reported_time": 10**6,  # never print run times: they differ between builds
     "parallel": True,  # with `sphinx-build -j N`, run the examples in N processes (joblib)
+    "within_subsection_order": "nnbook_build.GalleryOrder",  # the TensorFlow example first
 }
 
 # -- autodoc and numpydoc ----------------------------------------------------------
