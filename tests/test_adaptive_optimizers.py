@@ -8,13 +8,10 @@ import math
 
 import numpy as np
 import pytest
-from test_optimizers import max_rel, run_nnbook, run_reference  # the element-by-element replay
+from test_optimizers import N_STEPS, max_rel, replay_problem, run_nnbook, run_reference  # the replay
 
 from nnbook import SGD, Adagrad, Adam, AdamW, CosineDecay, ExponentialDecay, RMSprop
 from nnbook.gradcheck import rel_error
-
-N_STEPS = 20
-SHAPES = {"layer0.W": (3, 4), "layer0.b": (3,), "layer1.W": (2, 3)}
 
 
 def ref_adagrad(w, g, state, t, *, lr, r0=0.1, epsilon=1e-7, variant=None):
@@ -66,12 +63,7 @@ def ref_adamw(w, g, state, t, *, lr, wd=0.004, beta_1=0.9, beta_2=0.999, epsilon
 
 @pytest.fixture
 def problem():
-    rng = np.random.default_rng(2025)
-    params0 = {k: rng.normal(size=s) for k, s in SHAPES.items()}
-    grad_seq = [
-        {k: rng.normal(size=s) * rng.choice([0.1, 1.0, 3.0]) for k, s in SHAPES.items()} for _ in range(N_STEPS)
-    ]
-    return params0, grad_seq
+    return replay_problem(2025)
 
 
 CASES = [

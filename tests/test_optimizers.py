@@ -93,15 +93,20 @@ def max_rel(a: dict, b: dict) -> float:
     return max(rel_error(a[k], b[k]) for k in a)
 
 
-@pytest.fixture
-def problem():
-    rng = np.random.default_rng(2024)
+def replay_problem(seed: int):
+    """Initial parameters of SHAPES and N_STEPS gradients of varied sizes, some changing sign
+    from step to step: the input of :func:`run_reference` and :func:`run_nnbook`."""
+    rng = np.random.default_rng(seed)
     params0 = {k: rng.normal(size=s) for k, s in SHAPES.items()}
-    # gradients of varied sizes, some changing sign from step to step
     grad_seq = [
         {k: rng.normal(size=s) * rng.choice([0.1, 1.0, 3.0]) for k, s in SHAPES.items()} for _ in range(N_STEPS)
     ]
     return params0, grad_seq
+
+
+@pytest.fixture
+def problem():
+    return replay_problem(2024)
 
 
 CASES = [
