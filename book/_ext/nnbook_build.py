@@ -524,20 +524,13 @@ _SLOW_IMPORTS = re.compile(r"^\s*(from|import)\s+(nnbook\.compare|tensorflow|ker
 _CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
-def _prefetch_order(paths: dict[str, Path]) -> list[tuple[str, Path]]:
-    """The notebooks, those likely to run longest first.
-
-    First the pages whose code imports TensorFlow (directly or through ``nnbook.compare``),
-    runs the benchmarks or runs a gallery script (each takes 10 to 20 s), then the others by
-    their number of code cells. The order only shortens the build, so that no long job starts
-    last; any order fills the cache with the same results.
-    """
-
-    def weight(item: tuple[str, Path]) -> tuple[int, int]:
-        cells = _CODE_CELL.findall(item[1].read_text(encoding="utf8"))
-        return (any(_SLOW_IMPORTS.search(cell) for cell in cells), len(cells))
-
-    return sorted(paths.items(), key=lambda item: (*(-w for w in weight(item)), item[0]))
+def _expected_run_time(text: str) -> tuple[bool, int]:
+    """A page's rank by expected run time, from its MyST source: first whether a code cell
+    imports TensorFlow (directly or through ``nnbook.compare``), runs the benchmarks or runs a
+    gallery script (each such page takes 10 to 20 s), then the number of code cells (0: not a
+    notebook)."""
+    cells = _CODE_CELL.findall(text)
+    return (any(_SLOW_IMPORTS.search(cell) for cell in cells), len(cells))
 
 
 class GalleryOrder:
@@ -615,18 +608,21 @@ def execute_notebooks_in_parallel(app, env, docnames: list[str]) -> None:
     nb_config = getattr(env, "mystnb_config", None)
     if app.parallel < 2 or nb_config is None or nb_config.execution_mode != "cache":
         return
-    paths = {}
+    ranked = []
     for docname in docnames:
         path = Path(env.doc2path(docname))
-        if path.suffix == ".md" and "```{code-cell}" in path.read_text(encoding="utf8"):
-            paths[docname] = path
-    if not paths:
+        if path.suffix == ".md":
+            slow, n_cells = _expected_run_time(path.read_text(encoding="utf8"))
+            if n_cells:
+                ranked.append(((-slow, -n_cells, docname), (docname, path)))
+    if not ranked:
         return
     import multiprocessing
 
     _PREFETCH_CONFIG = (env.myst_config, nb_config)
     _PREFETCH_START = time.time()
-    jobs = _prefetch_order(paths)
+    # the longest first, so that none starts last; any order fills the cache with the same results
+    jobs = [job for _, job in sorted(ranked)]
     failed = []
     context = multiprocessing.get_context("fork")  # the workers inherit the configuration
     with context.Pool(min(app.parallel, len(jobs))) as pool:
