@@ -1,4 +1,4 @@
-"""Figures: training histories and decision boundaries.
+"""Figures: network diagrams, training histories and decision boundaries.
 
 Every function returns a :class:`matplotlib.figure.Figure` and never calls
 ``plt.show()``; the caller decides whether to show, save or close it. The figures
@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from ._checks import as_matrix
 from .targets import class_labels
 
-__all__ = ["COLORS", "plot_training_history", "plot_decision_boundary"]
+__all__ = ["COLORS", "draw_network", "plot_training_history", "plot_decision_boundary"]
 
 #: Okabe-Ito colour-blind-safe palette.
 COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -27,6 +27,125 @@ COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0
 
 def _new_figure(figsize) -> Figure:
     return plt.figure(figsize=figsize, facecolor="white", layout="constrained")
+
+
+def draw_network(
+    layer_sizes, *, ax=None, max_units: int = 6, layer_names=None, highlight=None, title: str | None = None
+) -> Figure:
+    """A diagram of a dense network: its units as circles, its weights as lines.
+
+    Layers are numbered as in the book: layer 0 is the input, layers 1 to L compute,
+    and the weight matrix :math:`W^{(l)}` connects layer :math:`l - 1` to layer
+    :math:`l`. Every unit of a layer is connected to every unit of the next.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Units per layer, the input first: ``[2, 3, 2]`` is 2 inputs, 3 hidden
+        units and 2 outputs (a :class:`~nnbook.network.NeuralNetwork`'s ``layer_sizes``).
+    ax : matplotlib Axes, optional
+        Draw into this Axes; by default a new figure is made.
+    max_units : int
+        A layer with more units is drawn with its first and last units and a
+        vertical ellipsis between them; its size is written below it.
+    layer_names : sequence of str, optional
+        One caption per layer, drawn below it. By default "input (layer 0)", "layer 1",
+        ..., "layer L (output)".
+    highlight : tuple of int, optional
+        ``(l, j, i)``: draw the weight :math:`W^{(l)}_{ji}` from unit ``i`` of layer
+        ``l - 1`` to unit ``j`` of layer ``l`` (units numbered from 1) thick and
+        labelled.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure holding the diagram.
+
+    Examples
+    --------
+    >>> fig = draw_network([2, 3, 2])
+    >>> ax = fig.axes[0]
+    >>> len(ax.patches)                  # one circle per unit: 2 + 3 + 2
+    7
+    >>> len(ax.lines)                    # one line per weight: 2*3 + 3*2
+    12
+    >>> sorted(t.get_text() for t in ax.texts if t.get_text().startswith("$W"))
+    ['$W^{(1)}$', '$W^{(2)}$']
+    """
+    from matplotlib.patches import Circle
+
+    sizes = [int(n) for n in layer_sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"layer_sizes needs at least two layers of at least one unit, got {list(layer_sizes)}")
+    max_units = max(int(max_units), 3)
+    n_layers = len(sizes) - 1
+    if layer_names is None:
+        layer_names = (
+            ["input\n(layer 0)"] + [f"layer {l}" for l in range(1, n_layers)] + [f"layer {n_layers}\n(output)"]
+        )
+    if len(layer_names) != len(sizes):
+        raise ValueError(f"layer_names needs {len(sizes)} entries, got {len(layer_names)}")
+    if ax is None:
+        fig = _new_figure((1.9 * len(sizes) + 0.6, 0.75 * min(max(sizes), max_units) + 1.6))
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+
+    def shown(n):
+        """(unit number from 1, or None for the ellipsis) for each drawn row."""
+        if n <= max_units:
+            return list(range(1, n + 1))
+        head = max_units - 2
+        return list(range(1, head + 1)) + [None, n]
+
+    rows = [shown(n) for n in sizes]
+    height = max(len(r) for r in rows)
+    centres, gaps = [], []  # per layer: {unit: (x, y)}, and the y of its ellipsis
+    for l, units in enumerate(rows):
+        top = (height - 1) / 2 + (len(units) - 1) / 2
+        centres.append({u: (2.0 * l, top - k) for k, u in enumerate(units) if u is not None})
+        gaps.append([top - k for k, u in enumerate(units) if u is None])
+
+    radius = 0.22
+    for l in range(1, len(sizes)):
+        for j, (xj, yj) in centres[l].items():
+            for i, (xi, yi) in centres[l - 1].items():
+                strong = highlight is not None and tuple(highlight) == (l, j, i)
+                ax.plot(
+                    [xi + radius, xj - radius],
+                    [yi, yj],
+                    color=COLORS[5] if strong else "0.6",
+                    lw=2.6 if strong else 0.9,
+                    zorder=3 if strong else 1,
+                )
+                if strong:
+                    ax.text(
+                        (xi + xj) / 2,
+                        (yi + yj) / 2 + 0.12,
+                        f"$W^{{({l})}}_{{{j}{i}}}$",
+                        color=COLORS[5],
+                        ha="center",
+                        va="bottom",
+                        fontsize=12,
+                        zorder=4,
+                    )
+        ax.text(2.0 * l - 1.0, height - 0.25, f"$W^{{({l})}}$", ha="center", va="bottom", fontsize=13)
+    colours = [COLORS[4]] + [COLORS[2]] * (n_layers - 1) + [COLORS[1]]
+    for l in range(len(sizes)):
+        for pos in centres[l].values():
+            ax.add_patch(Circle(pos, radius, facecolor=colours[l], edgecolor="0.2", lw=1.2, zorder=2))
+        for y in gaps[l]:
+            ax.text(2.0 * l, y, "$\\vdots$", ha="center", va="center", fontsize=14)
+        caption = layer_names[l] + (f"\n{sizes[l]} units" if sizes[l] > max_units else "")
+        ax.text(2.0 * l, -0.55, caption, ha="center", va="top", fontsize=11)
+    ax.set_xlim(-0.7, 2.0 * n_layers + 0.7)
+    ax.set_ylim(-1.6, height + 0.2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title is not None:
+        ax.set_title(title)
+    return fig
 
 
 def plot_training_history(history: dict, title: str = "Training History") -> Figure:

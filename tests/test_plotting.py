@@ -18,7 +18,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from nnbook.datasets import generate_spiral_data, generate_xor_data  # noqa: E402
 from nnbook.network import NeuralNetwork  # noqa: E402
-from nnbook.plotting import COLORS, plot_decision_boundary, plot_training_history  # noqa: E402
+from nnbook.plotting import COLORS, draw_network, plot_decision_boundary, plot_training_history  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -154,3 +154,33 @@ def test_decision_boundary_rejects_more_classes_than_colours():
     net = NeuralNetwork([2, 4, 10], activations=["relu", "softmax"], rng=0)
     with pytest.raises(ValueError, match=r"at most 8 classes .*the network has 10 outputs"):
         plot_decision_boundary(net, np.zeros((10, 2)), np.arange(10), resolution=5)
+
+
+def test_draw_network_numbers_layers_from_one():
+    fig = draw_network([2, 3, 2], highlight=(1, 2, 1))
+    ax = fig.axes[0]
+    assert len(ax.patches) == 2 + 3 + 2  # one circle per unit
+    assert len(ax.lines) == 2 * 3 + 3 * 2  # one line per weight
+    texts = [t.get_text() for t in ax.texts]
+    assert "$W^{(1)}$" in texts and "$W^{(2)}$" in texts and "$W^{(0)}$" not in texts
+    assert "$W^{(1)}_{21}$" in texts  # the highlighted weight, from input 1 to unit 2
+    assert max(line.get_linewidth() for line in ax.lines) > 2  # drawn thick
+    assert "layer 2\n(output)" in texts
+    fig.canvas.draw()
+
+
+def test_draw_network_abbreviates_wide_layers():
+    fig = draw_network([784, 128, 10], max_units=6)
+    ax = fig.axes[0]
+    assert len(ax.patches) == 3 * 5  # four units and the last of each layer
+    assert sum(t.get_text() == "$\\vdots$" for t in ax.texts) == 3
+    assert any("784 units" in t.get_text() for t in ax.texts)
+
+
+def test_draw_network_into_given_axes_and_bad_input():
+    fig, ax = plt.subplots()
+    assert draw_network([2, 2, 1], ax=ax) is fig
+    with pytest.raises(ValueError, match="at least two layers"):
+        draw_network([3])
+    with pytest.raises(ValueError, match="layer_names"):
+        draw_network([2, 1], layer_names=["x"])
