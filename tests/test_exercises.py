@@ -167,7 +167,7 @@ assert x.mean() == 0.5
 ```
 
 ```{code-cell} python
-print(soft.sum())
+print(soft.sum(), soft.mean())
 ```
 
 ```{solution-end}
@@ -195,3 +195,30 @@ def test_the_checkers_catch_a_wrong_exercise(tmp_path):
     unmarked = CHAPTER.replace("★★ leans", "Leans")
     assert any("'Leans on the chapter'" in p for p in form_problems(unmarked, "chapter"))
     assert not any(e.warm_up for e in parse(CHAPTER.replace("Warm-up: ", "★ "), "c").exercises)
+
+
+def test_the_exercise_build_check_catches_a_solution(tmp_path):
+    """tests/check_exercise_build.py (CI, after `make html-exercises`) flags a solution left on a page."""
+    from check_exercise_build import check
+
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "chapter.md").write_text(CHAPTER)
+    html = tmp_path / "html"
+    html.mkdir()
+    exercises = '<div class="exercise admonition" id="ex-good"></div><div id="ex-bad"></div><div id="ex-old"></div>'
+    solution = '<div class="solution admonition"><pre><span class="k">print</span>(soft.sum(), soft.mean())</pre></div>'
+    (html / "chapter.html").write_text(exercises)
+    assert check(html, book=book) == []
+    (html / "chapter.html").write_text(exercises + "<p>print(soft.sum(), soft.mean())</p>")
+    assert check(html, book=book) == ["chapter: solution code is on the page: 'print(soft.sum(), soft.mean())'"]
+    (html / "chapter.html").write_text(exercises.replace('id="ex-bad"', "") + solution)
+    assert check(html, book=book) == [
+        "chapter: exercise ex-bad is missing",
+        "chapter: an element of class 'solution' is on the page",
+        "chapter: solution code is on the page: 'print(soft.sum(), soft.mean())'",
+    ]
+    (html / "_sources").mkdir()
+    (html / "_sources" / "chapter.md").write_text(CHAPTER)
+    (html / "chapter.html").write_text(exercises)
+    assert check(html, book=book) == ["page sources offered for download: ['_sources/chapter.md'] ..."]
