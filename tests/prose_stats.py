@@ -44,8 +44,9 @@ math (``$...$``) is kept: the reader sees its numbers.
 - a glued number ``{glue:text}`key:FMT``` or ``{glue}`key:FMT``` whose format shows digits
   after the point or an exponent: type ``f``/``F``/``%`` with precision 1 or more
   (``.3f``, ``.1%``, ``+.3f``), any ``e``/``E`` (``.1e``, ``.0e``), and ``g``/``G`` (``g``,
-  ``.2g``: it prints decimals for the small values it is used for). A glue without a format,
-  or with ``.0f``, ``.0%``, ``d``, ``,`` is a whole number and does not count.
+  ``.2g``: it prints decimals for the small values it is used for). A glue with ``.0f``,
+  ``.0%``, ``d`` or ``,`` shows a whole number and does not count; nor does a glue without a
+  format (the script does not see the value; in the book these are counts such as 30 or 1251).
 
 *Words.* Whitespace-separated tokens of the prose lines, per region.
 
