@@ -175,6 +175,7 @@ INTRODUCED_IN: dict[str, str] = {
     "DataSplit": "part-d/summary",
     "plot_decision_boundary": TOOLS,
     "plot_training_history": TOOLS,
+    "draw_network": TOOLS,  # nnbook.plotting's network diagram (comes with the Part B rewrite)
     "COLORS": TOOLS,
     # Part B: the forward pass
     "Dense": NEURON,
@@ -270,10 +271,17 @@ INTRODUCED_IN: dict[str, str] = {
 # Training as a clearly labelled black box before Part C explains it: these names may appear
 # before their chapter only in a chapter that comes before part-c/learning and whose text links
 # to it ({ref}`part-c-learning`).
-BLACK_BOX_TRAINING = frozenset({"train_network", "SGD", "Adam"})
-# The introduction's first network is a tour of the book: it builds and trains a network and
-# names the chapters that explain each piece (and links to part-c-learning for the training).
-TOUR = {INTRO: frozenset({"NeuralNetwork", "CrossEntropyLoss"})}
+BLACK_BOX_TRAINING = frozenset({"train_network", "SGD", "Adam", "TrainingDiverged"})
+# What a black-box training run needs beyond that, chapter by chapter (same condition: the
+# chapter links to part-c-learning). The introduction's first network is a tour of the book;
+# the neuron chapter trains one neuron as logistic regression before Part B has built networks
+# and losses; the activation-functions chapter trains small classifiers with the cross-entropy
+# before the losses chapter derives it.
+BLACK_BOX_EXTRAS = {
+    INTRO: frozenset({"NeuralNetwork", "CrossEntropyLoss"}),
+    NEURON: frozenset({"NeuralNetwork", "CrossEntropyLoss"}),
+    ACTIVATIONS: frozenset({"CrossEntropyLoss"}),
+}
 LEARNING_LINK = "part-c-learning"
 # Reference pages, consulted from any chapter: their (hidden) code checks the tables against the
 # package and may use any name.
@@ -371,10 +379,8 @@ def early_uses(chapters: list[tuple[str, str]], introduced_in: dict[str, str] = 
             continue
         if order.index(chapter) >= order.index(home) or chapter in REFERENCE_PAGES:
             continue
-        if used in TOUR.get(chapter, ()) and LEARNING_LINK in texts[chapter]:
-            continue
         if (
-            used in BLACK_BOX_TRAINING
+            used in BLACK_BOX_TRAINING | BLACK_BOX_EXTRAS.get(chapter, frozenset())
             and LEARNING in order
             and order.index(chapter) < order.index(LEARNING)
             and LEARNING_LINK in texts[chapter]
