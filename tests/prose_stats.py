@@ -378,11 +378,11 @@ def words(text: str) -> int:
     return len(text.split())
 
 
-def reading_order() -> list[str]:
+def reading_order(book: Path = BOOK) -> list[str]:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from test_reading_order import reading_order as order
 
-    return order()
+    return order(book)
 
 
 def chapter_stats(chapter: Chapter) -> dict:
@@ -428,8 +428,8 @@ COLUMNS = [
 ]
 
 
-def groups() -> dict[str, list[str]]:
-    order = [n for n in reading_order() if not n.endswith("index")]
+def groups(book: Path = BOOK) -> dict[str, list[str]]:
+    order = [n for n in reading_order(book) if not n.endswith("index")]
     return {
         "Front and back matter": [n for n in order if "/" not in n],
         "Parts B-C": [n for n in order if n.startswith(("part-b/", "part-c/"))],
@@ -440,16 +440,17 @@ def groups() -> dict[str, list[str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--numbers", action="store_true", help="list the precision figures found")
+    parser.add_argument("--book", type=Path, default=BOOK, help="the book's source directory (default: book/)")
     args = parser.parse_args(argv)
     keys = [k for k, _ in COLUMNS]
     short = ["plumb", "nptest", "prec", "glued", "typed", "w.main", "w.deep", "w.exer", "ex", "marked", "gated", "warm"]
     print("Columns: " + "; ".join(f"{s} = {title}" for s, (_, title) in zip(short, COLUMNS)))
-    for group, names in groups().items():
+    for group, names in groups(args.book).items():
         print(f"\n{group}")
         print(f"  {'chapter':<42}" + "".join(f"{s:>8}" for s in short))
         total = dict.fromkeys(keys, 0)
         for name in names:
-            stats = chapter_stats(parse((BOOK / f"{name}.md").read_text(), name))
+            stats = chapter_stats(parse((args.book / f"{name}.md").read_text(), name))
             for k in keys:
                 total[k] += stats[k]
             print(f"  {name:<42}" + "".join(f"{stats[k]:>8}" for k in keys))
