@@ -1,5 +1,7 @@
 # nnbook: build the executable textbook and run its tests.
 #   make html   bootstrap .venv if needed, then a strict Sphinx build into _build/html
+#   make html-exercises  the same book without solutions, into _build/html-exercises (for
+#               lecturers who assign the exercises)
 #   make test   bootstrap .venv if needed, then ruff (lint, format) and pytest on every core (unit
 #               tests, docstrings, chapters, pipeline)
 #   make lint   ruff check and ruff format --check only
@@ -23,10 +25,16 @@ export SOURCE_DATE_EPOCH ?= 1700000000
 
 LINT_PATHS := nnbook tests book/examples book/_ext conf.py benchmarks
 
-.PHONY: html pdf test lint bench clean venv
+.PHONY: html html-exercises pdf test lint bench clean venv
 
 html: $(STAMP)
 	$(VPY) -m sphinx $(SPHINXOPTS) -c . -d _build/doctrees book _build/html
+
+# The same book without solutions (sphinx-exercise's hide_solutions; book/_ext/nnbook_build.py
+# also removes the content of gated solutions and the page downloads). Same strict flags and
+# execution cache as `html`; its own doctrees, since the setting changes what a page holds.
+html-exercises: $(STAMP)
+	$(VPY) -m sphinx $(SPHINXOPTS) -D hide_solutions=1 -c . -d _build/doctrees-exercises book _build/html-exercises
 
 # One page holding the whole book (singlehtml), printed by headless Chromium once MathJax has
 # typeset every formula. Shares the doctrees with `html`: executed results come from the cache.

@@ -41,6 +41,11 @@ silent failure:
   consecutive pages, and one chunk of long notebooks left a core idle for a minute. A failing
   cell is reported with its traceback and stops the build.
 - **Source-dir guard**: ``conf.py`` builds ``book/`` only.
+- **A book without solutions** (``make html-exercises``, ``-D hide_solutions=1``): sphinx-exercise's
+  ``hide_solutions`` drops only the ``{solution}``/``{solution-start}`` node, and the text and code
+  cells between ``{solution-start}`` and ``{solution-end}`` would stay on the page. A marker left
+  by ``{solution-start}`` and a transform remove everything up to ``{solution-end}``; that build
+  also offers no page sources or notebooks for download (they hold the solutions).
 
 The pages and figures that report times measured during the build are listed in
 ``tests/reproducibility_exceptions.txt`` (read by ``tests/compare_builds.py``).
@@ -60,6 +65,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.errors import ConfigError, SphinxError
+from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -416,6 +422,8 @@ def add_notebook_download(app, pagename, templatename, context, doctree) -> None
     """
     if app.builder.format != "html" or app.builder.name != "html" or doctree is None:
         return
+    if app.config.hide_solutions:  # the notebook holds the solutions
+        return
     if not _is_executed_notebook(app, pagename):
         return
     notebook = executed_notebook(app, pagename)
@@ -638,6 +646,62 @@ def execute_notebooks_in_parallel(app, env, docnames: list[str]) -> None:
         )
 
 
+# -- a book without solutions -----------------------------------------------------------------
+class hidden_solution_node(nodes.Element):
+    """Where a ``{solution-start}`` stood in a build with ``hide_solutions``: removed with its content."""
+
+
+def _solution_start_directive():
+    from sphinx_exercise.directive import SolutionStartDirective
+
+    class SolutionStartOrMarker(SolutionStartDirective):
+        """``{solution-start}``, leaving a marker instead of nothing when solutions are hidden."""
+
+        def run(self):
+            result = super().run()
+            if self.env.app.config.hide_solutions:
+                marker = hidden_solution_node()
+                marker.source, marker.line = self.get_source_info()
+                return [marker]
+            return result
+
+    return SolutionStartOrMarker
+
+
+class DropHiddenSolutions(SphinxTransform):
+    """With ``hide_solutions``: remove each gated solution, from its start marker to its end.
+
+    Runs before sphinx-exercise merges gated solutions (its transform has priority 10).
+    """
+
+    default_priority = 9
+
+    def apply(self, **kwargs: Any) -> None:
+        from sphinx_exercise.nodes import solution_end_node
+
+        for marker in list(self.document.findall(hidden_solution_node)):
+            parent = marker.parent
+            start = parent.index(marker)
+            end = next((i for i in range(start + 1, len(parent)) if isinstance(parent[i], solution_end_node)), None)
+            if end is None:
+                logger.warning(
+                    "solution-start without a solution-end in the same section: its content stays",
+                    location=marker,
+                    type="nnbook",
+                    subtype="solutions",
+                )
+                parent.remove(marker)
+                continue
+            del parent[start : end + 1]
+
+
+def no_sources_without_solutions(app, config) -> None:
+    """A book without solutions must not offer the page sources (they hold the solutions)."""
+    if config.hide_solutions:
+        config.html_copy_source = False
+        config.html_show_sourcelink = False
+
+
 # -- wiring --------------------------------------------------------------------------------------
 def create_execution_cache(app) -> None:
     """Create the jupyter-cache database before parallel readers (``-j``) open it at once.
@@ -673,6 +737,10 @@ def setup(app):
     app.add_node(GalleryTimesNode)
     app.add_directive("nnbook-gallery-times", GalleryTimes)
     app.add_post_transform(GalleryTimesTransform)
+    app.add_node(hidden_solution_node)
+    app.add_directive("solution-start", _solution_start_directive(), override=True)
+    app.add_transform(DropHiddenSolutions)
+    app.connect("config-inited", no_sources_without_solutions)
     configure_kernels(Path(app.confdir) / "_build" / "ipython")
     merge_streams_exactly()
     return {"parallel_read_safe": True, "parallel_write_safe": True}
