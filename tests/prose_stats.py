@@ -48,6 +48,10 @@ math (``$...$``) is kept: the reader sees its numbers.
   ``.0%``, ``d`` or ``,`` shows a whole number and does not count; nor does a glue without a
   format (the script does not see the value; in the book these are counts such as 30 or 1251).
 
+Figures in the rows of a Markdown table (a line starting with ``|``) are counted apart, in
+the column ``tables``: a small table is where the book puts measurement detail, so they are
+not counted as figures of the running prose.
+
 *Words.* Whitespace-separated tokens of the prose lines, per region.
 
 *Exercises.* Every ``{exercise}`` or ``{exercise-start}``; its title is the text after the
@@ -373,6 +377,11 @@ def precision_figures(text: str) -> list[str]:
     return found
 
 
+def is_table_row(text: str) -> bool:
+    """Whether a prose line is a row of a Markdown table (measurement detail, not running prose)."""
+    return text.lstrip().startswith("|")
+
+
 def words(text: str) -> int:
     text = ANY_ROLE.sub("x", text)
     return len(text.split())
@@ -388,7 +397,9 @@ def reading_order(book: Path = BOOK) -> list[str]:
 def chapter_stats(chapter: Chapter) -> dict:
     visible = [c for c in chapter.cells if c.visible]
     plumbing = [c for c in visible if c.plumbing()]
-    numbers = [(line, n) for line, text, region in chapter.prose if region == "main" for n in precision_figures(text)]
+    main = [(line, text) for line, text, region in chapter.prose if region == "main"]
+    numbers = [(line, n) for line, text in main if not is_table_row(text) for n in precision_figures(text)]
+    in_tables = sum(len(precision_figures(text)) for _, text in main if is_table_row(text))
     glued = sum(1 for _, n in numbers if n.startswith("{glue}"))
     w = {"main": 0, "deeper": 0, "exercise": 0}
     for _, text, region in chapter.prose:
@@ -401,6 +412,7 @@ def chapter_stats(chapter: Chapter) -> dict:
         "precision": len(numbers),
         "precision_glued": glued,
         "precision_typed": len(numbers) - glued,
+        "precision_tables": in_tables,
         "numbers": numbers,
         "words_main": w["main"],
         "words_deeper": w["deeper"],
@@ -418,6 +430,7 @@ COLUMNS = [
     ("precision", "precision figures in the main prose (glued + typed)"),
     ("precision_glued", "of which glued with a decimal/exponent format"),
     ("precision_typed", "of which typed (mostly in inline math)"),
+    ("precision_tables", "precision figures in the main path's tables (not counted as prose)"),
     ("words_main", "words main"),
     ("words_deeper", "words going-deeper"),
     ("words_exercise", "words exercises"),
@@ -443,7 +456,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--book", type=Path, default=BOOK, help="the book's source directory (default: book/)")
     args = parser.parse_args(argv)
     keys = [k for k, _ in COLUMNS]
-    short = ["plumb", "nptest", "prec", "glued", "typed", "w.main", "w.deep", "w.exer", "ex", "marked", "gated", "warm"]
+    short = [
+        "plumb",
+        "nptest",
+        "prec",
+        "glued",
+        "typed",
+        "tables",
+        "w.main",
+        "w.deep",
+        "w.exer",
+        "ex",
+        "marked",
+        "gated",
+        "warm",
+    ]
     print("Columns: " + "; ".join(f"{s} = {title}" for s, (_, title) in zip(short, COLUMNS)))
     for group, names in groups(args.book).items():
         print(f"\n{group}")
