@@ -191,7 +191,7 @@ def choose_setting(
 
     The selection sees data only through ``score(setting, train, val)``, called with the
     training and validation indices of each fold: built from development indices
-    (:func:`stratified_folds`), it cannot see a test case. :attr:`Selection.touched` records
+    (:func:`stratified_folds`), it cannot see a test case. The ``touched`` field of the result records
     every index passed, so that a test can prove it.
 
     Parameters
