@@ -4,14 +4,20 @@
 (``_ext`` is in ``exclude_patterns``: it is code, not a page). Each hook guards against a
 silent failure:
 
-- **Cache key** (:func:`nnbook_source_hash`): executed results are keyed on the source of the
-  ``nnbook`` package. ``conf.py`` names the jupyter-cache directory after the hash and sets the
-  config value ``nnbook_source_hash_value`` (registered here with rebuild ``"env"``): a changed
-  package makes Sphinx re-read every page and myst-nb execute into a new cache directory.
+- **Cache key**: a page's executed results are keyed on everything the page executes.
+  :func:`execution_key` hashes the source of the ``nnbook`` package and the installed versions
+  of the libraries that compute results (:data:`RESULT_LIBRARIES`, Python's too); ``conf.py``
+  names the jupyter-cache directory after it and sets the config value
+  ``nnbook_execution_key`` (registered here with rebuild ``"env"``): a changed package or an
+  upgraded library makes Sphinx re-read every page and myst-nb execute into a new cache
+  directory. The repository files a page runs or imports (a gallery script, a benchmark
+  module: :func:`page_inputs`) are keyed per page: their hash goes into the notebook's
+  ``kernelspec`` metadata, which jupyter-cache hashes with the code (a new cache entry), and
+  ``env-get-outdated`` makes Sphinx re-read exactly the pages whose inputs changed.
 - **Gallery invalidation**: sphinx-gallery re-runs an example only when the example's own source
-  changed; when the package hash changed, its ``.md5`` files are deleted, so every example runs
-  again. (sphinx-gallery's ``run_stale_examples = True`` is no substitute: it re-runs every
-  example on every build, changed or not.)
+  changed; when the execution key changed, its ``.md5`` files are deleted, so every example
+  runs again. (sphinx-gallery's ``run_stale_examples = True`` is no substitute: it re-runs
+  every example on every build, changed or not.)
 - **Zip normaliser**: the gallery's download zips get the ``SOURCE_DATE_EPOCH`` timestamp.
 - **Static files written late**: myst-nb and sphinx-exercise copy their stylesheets into
   ``_static`` only when the build has finished. Sphinx appends a checksum (``?v=...``) to an
@@ -68,16 +74,32 @@ logger = logging.getLogger("nnbook")
 
 
 # -- cache key -------------------------------------------------------------------------------
+#: The installed libraries whose version can change what a page computes or shows. Their
+#: versions (and Python's) are part of every page's key: an upgrade re-executes the book.
+RESULT_LIBRARIES = (
+    "numpy", "scipy", "scikit-learn", "matplotlib", "pillow", "tensorflow", "tensorflow-cpu",
+    "keras", "ml-dtypes", "threadpoolctl", "tqdm", "myst-nb", "jupyter-cache", "nbclient",
+    "ipykernel", "sphinx-gallery",
+)  # fmt: skip
+
+#: Repository files outside the package that a chapter might run or import (relative to the
+#: root). A chapter's code cells that name one of them (``"plot_x.py"``, ``import train_step``)
+#: make it part of that chapter's key.
+REPO_INPUT_GLOBS = ("book/examples/*.py", "benchmarks/*.py")
+
+
 def nnbook_source_hash(package_dir: Path, root: Path) -> str:
     """Return a SHA-256 over the paths and contents of ``package_dir/**/*.py``.
 
     Paths are taken relative to ``root`` (the directory of ``conf.py``), so the hash is the
     same in every clone and every temporary copy of the repository.
     """
+    return _files_hash([path for path in sorted(package_dir.rglob("*.py")) if "__pycache__" not in path.parts], root)
+
+
+def _files_hash(paths: list[Path], root: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(package_dir.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
+    for path in paths:
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
@@ -85,23 +107,137 @@ def nnbook_source_hash(package_dir: Path, root: Path) -> str:
     return digest.hexdigest()
 
 
+def library_versions(names=RESULT_LIBRARIES) -> dict[str, str]:
+    """``{distribution: version}`` of the installed libraries (``"-"``: not installed), and Python's.
+
+    Read with :mod:`importlib.metadata`, which finds the first distribution of that name on
+    ``sys.path``, exactly as the kernels' imports do.
+    """
+    import importlib.metadata
+    import platform
+
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "-"
+    return versions
+
+
+def execution_key(root: Path, package: str = "nnbook") -> str:
+    """The part of every page's key that all pages share: the package and the library versions.
+
+    A SHA-256 over the package's source (:func:`nnbook_source_hash`) and
+    :func:`library_versions`. ``conf.py`` names the jupyter-cache directory after it and sets
+    it as the config value ``nnbook_execution_key``: when it changes, Sphinx re-reads every
+    page, every notebook executes again and every gallery example runs again.
+    """
+    digest = hashlib.sha256(nnbook_source_hash(root / package, root).encode())
+    digest.update(json.dumps(library_versions(), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def page_inputs(code: str, root: Path) -> list[Path]:
+    """The repository files (:data:`REPO_INPUT_GLOBS`) that the code of a page runs or imports.
+
+    A file counts when the code names it (``plot_pathology_classifier.py``, as a string or a
+    path) or imports it as a module (``import train_step``, ``from train_step import ...``).
+    """
+    found = []
+    for path in sorted({p for pattern in REPO_INPUT_GLOBS for p in root.glob(pattern)}):
+        name, stem = re.escape(path.name), re.escape(path.stem)
+        named = re.search(rf"(?<![\w.]){name}\b", code)
+        imported = re.search(rf"^[ \t]*(from[ \t]+{stem}\b|import[ \t]+([\w.]+[ \t]*,[ \t]*)*{stem}\b)", code, re.M)
+        if named or imported:
+            found.append(path)
+    return found
+
+
+def page_input_key(code: str, root: Path) -> str:
+    """A SHA-256 over the paths and contents of :func:`page_inputs` (``""`` when there are none)."""
+    paths = page_inputs(code, root)
+    return _files_hash(paths, root) if paths else ""
+
+
+def _page_code(path: Path) -> str:
+    return "\n".join(_CODE_CELL.findall(path.read_text(encoding="utf8")))
+
+
+#: The key of the page's own inputs is stored in the notebook's ``kernelspec`` metadata, which
+#: jupyter-cache hashes with the code cells: a changed input means a new cache entry.
+KERNELSPEC_KEY = "nnbook_inputs"
+_ROOT: Path | None = None  # the repository (conf.py's directory), set in setup()
+
+
+def add_page_input_key(notebook, root: Path | None = None) -> None:
+    """Put the key of the notebook's repository inputs into its ``kernelspec`` (in place).
+
+    Nothing changes for a notebook that runs no repository file but the package.
+    """
+    root = root or _ROOT
+    code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    key = page_input_key(code, root) if root is not None else ""
+    kernelspec = notebook.metadata.get("kernelspec")
+    if kernelspec is None:
+        return
+    if key:
+        kernelspec[KERNELSPEC_KEY] = key
+    else:
+        kernelspec.pop(KERNELSPEC_KEY, None)
+
+
+def key_notebooks_on_their_inputs() -> None:
+    """Make myst-nb key every page's execution on its repository inputs too (see above)."""
+    import myst_nb.sphinx_ as sphinx_
+
+    if getattr(sphinx_.create_client, "nnbook_keyed", False):
+        return
+    original = sphinx_.create_client
+
+    def create_client(notebook, *args, **kwargs):
+        add_page_input_key(notebook)
+        return original(notebook, *args, **kwargs)
+
+    create_client.nnbook_keyed = True
+    sphinx_.create_client = create_client
+
+
+def pages_with_changed_inputs(app, env, added, changed, removed) -> list[str]:
+    """``env-get-outdated``: the pages whose repository inputs changed, to be read (and so
+    executed) again. Sphinx itself re-reads a page only when its own source changed."""
+    root = Path(app.confdir)
+    old = getattr(env, "nnbook_page_input_keys", {})
+    new = {}
+    for docname in env.found_docs:
+        path = Path(env.doc2path(docname))
+        if path.suffix == ".md":
+            new[docname] = page_input_key(_page_code(path), root)
+    env.nnbook_page_input_keys = new
+    outdated = sorted(doc for doc, key in new.items() if doc in old and old[doc] != key)
+    if outdated:
+        logger.info("nnbook: the repository files these pages run changed: %s", ", ".join(outdated))
+    return outdated
+
+
 def _gallery_dir(app) -> Path:
     return Path(app.srcdir) / app.config.sphinx_gallery_conf["gallery_dirs"]
 
 
-def invalidate_gallery_cache(gallery_dir: Path, source_hash: str) -> None:
-    """Delete sphinx-gallery's per-example ``.md5`` files when nnbook changed.
+def invalidate_gallery_cache(gallery_dir: Path, key: str) -> None:
+    """Delete sphinx-gallery's per-example ``.md5`` files when the package or a library changed.
 
-    The hash of the package the examples last ran against is kept in
-    ``<gallery>/.nnbook-source-hash``.
+    The :func:`execution_key` the examples last ran with is kept in
+    ``<gallery>/.nnbook-execution-key``. (sphinx-gallery itself re-runs an example when the
+    example's own source changed.)
     """
-    marker = gallery_dir / ".nnbook-source-hash"
-    if marker.is_file() and marker.read_text().strip() == source_hash:
+    marker = gallery_dir / ".nnbook-execution-key"
+    if marker.is_file() and marker.read_text().strip() == key:
         return
     for md5_file in gallery_dir.rglob("*.py.md5"):
         md5_file.unlink()
     gallery_dir.mkdir(parents=True, exist_ok=True)
-    marker.write_text(source_hash + "\n")
+    marker.write_text(key + "\n")
 
 
 # -- reproducible gallery zips -----------------------------------------------------------------
@@ -403,6 +539,7 @@ def normalized_notebook(notebook, title: str) -> str:
         cell.metadata.pop("execution", None)  # timestamps, if a client recorded them
     for key in ("source_map", "file_format"):
         notebook.metadata.pop(key, None)
+    notebook.metadata.get("kernelspec", {}).pop(KERNELSPEC_KEY, None)  # the build's, not the reader's
     nbformat.validate(notebook)
     return nbformat.writes(notebook)
 
@@ -520,7 +657,9 @@ class _CollectingLogger:
 
 _PREFETCH_CONFIG: tuple[Any, Any] | None = None  # (myst_config, mystnb_config), set before fork
 _PREFETCH_START = 0.0  # time.time() when the prefetch began
-_SLOW_IMPORTS = re.compile(r"^\s*(from|import)\s+(nnbook\.compare|tensorflow|keras|train_step|runpy)\b", re.MULTILINE)
+_SLOW_IMPORTS = re.compile(
+    r"^\s*(from|import)\s+(nnbook\.compare|nnbook\.benchmark|tensorflow|keras|train_step|runpy)\b", re.MULTILINE
+)
 _CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -570,6 +709,7 @@ def _execute_into_cache(job: tuple[str, Path]) -> tuple[str, float | None, str |
     if reader is None:
         return docname, None, None
     notebook = reader.read(text)
+    add_page_input_key(notebook)  # as myst-nb's reading does (key_notebooks_on_their_inputs)
     if nb_config.metadata_key in notebook.metadata:  # page-level overrides, as myst-nb applies them
         from myst_nb.core.nb_to_tokens import nb_node_to_dict
 
@@ -654,11 +794,11 @@ def create_execution_cache(app) -> None:
 def _on_builder_inited(app) -> None:
     check_source_dir(app)
     # before sphinx-gallery runs the examples (its handler has priority 500)
-    invalidate_gallery_cache(_gallery_dir(app), app.config.nnbook_source_hash_value)
+    invalidate_gallery_cache(_gallery_dir(app), app.config.nnbook_execution_key)
 
 
 def setup(app):
-    app.add_config_value("nnbook_source_hash_value", "", "env", types=frozenset({str}))
+    app.add_config_value("nnbook_execution_key", "", "env", types=frozenset({str}))
     app.add_config_value("nnbook_source_dir", "book", "", types=frozenset({str}))
     app.connect("builder-inited", _on_builder_inited, priority=100)
     app.connect("builder-inited", normalize_gallery_zips, priority=900)
@@ -667,6 +807,7 @@ def setup(app):
     app.connect("builder-inited", create_execution_cache, priority=900)
     app.connect("doctree-resolved", check_no_figure_as_text)
     app.connect("html-page-context", add_notebook_download, priority=500)
+    app.connect("env-get-outdated", pages_with_changed_inputs)
     app.connect("env-before-read-docs", execute_notebooks_in_parallel)
     app.connect("env-updated", rewrite_gallery_time_pages)
     app.connect("build-finished", forget_environment_after_warnings)
@@ -675,4 +816,7 @@ def setup(app):
     app.add_post_transform(GalleryTimesTransform)
     configure_kernels(Path(app.confdir) / "_build" / "ipython")
     merge_streams_exactly()
+    global _ROOT
+    _ROOT = Path(app.confdir)
+    key_notebooks_on_their_inputs()
     return {"parallel_read_safe": True, "parallel_write_safe": True}
