@@ -149,6 +149,7 @@ mathjax_path = "mathjax/es5/tex-chtml.js"  # relative to _static/ of the built b
 html_theme = "sphinx_book_theme"
 html_title = "nnbook: neural networks from the mathematics to Keras"
 html_static_path = ["book/_static"]  # relative to this (configuration) directory
+html_css_files = ["nnbook-print.css"]  # print: code wraps, nothing is clipped (make pdf)
 html_last_updated_fmt = None
 html_show_sourcelink = True
 html_copy_source = True
