@@ -54,6 +54,9 @@ __all__ = [
     "CASES",
     "DTYPES",
     "THREADS",
+    "PAUSE",
+    "PEAK_N",
+    "SETTINGS_VARIABLES",
     "calibrate",
     "interleaved_times",
     "best_times",
@@ -379,7 +382,7 @@ def measure_step(case, sizes, batch, dtype, *, repeats: int = 25, peak: bool = F
     """Time one training step of nnbook and of the hand-written network, interleaved.
 
     ``peak``: also time a 1024 x 1024 matrix product in the same rounds, for
-    ``peak_fraction``. ``other``: another copy of nnbook (see :func:`load_other_nnbook`),
+    ``peak_fraction``. ``other``: another copy of nnbook (``make bench --other DIR`` loads one),
     timed as ``other``.
     """
     sizes = list(sizes)
@@ -433,6 +436,22 @@ def measure_keras(results: list[StepResult], repeats: int = 25) -> dict:
         Each result's ``keras_peak_fraction`` is its step's rate of floating-point operations
         over TensorFlow's ``matmul`` rate in the same dtype.
     """
+    try:  # through nnbook.compare: the book's TensorFlow settings, unless TensorFlow is already imported
+        from .compare import import_keras
+
+        import_keras()
+        import tensorflow as tf
+    except ImportError:
+        return {}
+    level = tf.get_logger().level
+    tf.get_logger().setLevel("ERROR")  # each step and product is a tf.function of its own: no retracing warnings
+    try:
+        return _measure_keras(results, repeats)
+    finally:
+        tf.get_logger().setLevel(level)
+
+
+def _measure_keras(results: list[StepResult], repeats: int) -> dict:
     contenders, steps, flops = {}, {}, {}
     for result in results:
         X, labels, _ = make_batch(result.sizes, result.batch, np.dtype(result.dtype))
