@@ -572,3 +572,40 @@ def test_printed_output_does_not_depend_on_where_the_kernel_cut_it():
     assert all(render.coalesce_streams(outputs)[0]["text"] == table for outputs in cuts)
     # ... which myst-nb alone does not (the reason for the patch).
     assert coalesce_streams([stream("header"), stream("\nrow 1\n"), stream("row 2\n")])[0]["text"] != table
+
+
+# -- what a reader downloads: the wheel and the versions ---------------------------------------------
+def test_the_wheel_is_byte_identical_and_rebuilt_only_when_its_sources_change(tmp_path, monkeypatch):
+    sys.path.insert(0, str(BOOK / "_ext"))
+    import nnbook_build
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, root / name)
+    shutil.copytree(ROOT / "nnbook", root / "nnbook", ignore=shutil.ignore_patterns("__pycache__"))
+    first = nnbook_build.build_wheel(root, tmp_path / "a" / "html" / "install")
+    second = nnbook_build.build_wheel(root, tmp_path / "b" / "html" / "install")
+    assert first.name == nnbook_build.wheel_name(root) and first.name.endswith("-py3-none-any.whl")
+    assert first.read_bytes() == second.read_bytes()
+    assert not (root / "build").exists()  # built from a copy: the repository stays clean
+    # Unchanged sources: the wheel is not built again; a changed module: it is.
+    stamp = first.stat().st_mtime_ns
+    assert nnbook_build.build_wheel(root, first.parent).stat().st_mtime_ns == stamp
+    with (root / "nnbook" / "datasets.py").open("a") as module:
+        module.write("\n# changed\n")
+    assert nnbook_build.build_wheel(root, first.parent).read_bytes() != second.read_bytes()
+
+
+def test_constraints_pin_the_installed_versions():
+    import importlib.metadata
+
+    sys.path.insert(0, str(BOOK / "_ext"))
+    import nnbook_build
+
+    pins = nnbook_build.installed_versions()
+    assert f"numpy=={importlib.metadata.version('numpy')}" in pins
+    assert f"myst-nb=={importlib.metadata.version('myst-nb')}" in pins
+    assert not any(pin.startswith(("nnbook==", "pip==", "setuptools==")) for pin in pins)
+    assert pins == sorted(pins)

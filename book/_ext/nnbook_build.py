@@ -439,8 +439,10 @@ def forget_environment_after_warnings(app, exception) -> None:
 # -- executed notebooks for download -----------------------------------------------------------
 NOTEBOOK_NOTE = """\
 *This notebook is the page "{title}" of the nnbook textbook, executed when the book was built
-(outputs included). Its code cells run top to bottom in a fresh kernel with `nnbook` and
-`myst-nb` (for `glue`) installed. Its text is the book's MyST Markdown: the numbers the text
+(outputs included). Its code cells run top to bottom in a fresh kernel, in any folder, with
+`pip install "nnbook[notebooks]"` (the package, and myst-nb for `glue`; add the `compare` extra
+for the pages that use TensorFlow/Keras; the book's build report offers the wheel and the exact
+versions it was built with). Its text is the book's MyST Markdown: the numbers the text
 quotes from the cells are filled in, but Jupyter shows other MyST roles (such as `{{eq}}` and
 `{{doc}}`) and directives (such as `{{exercise}}`) as raw text; the HTML book renders them.*
 """
@@ -629,8 +631,275 @@ def _doc_reference(fromdoc: str, todoc: str, text: str):
 
 
 def rewrite_gallery_time_pages(app, env):
-    """Write the pages with a gallery-times table in every build (the times may be new)."""
-    return [doc for doc, meta in env.metadata.items() if meta.get("nnbook_gallery_times")]
+    """Write the pages of the build report in every build (the times may be new)."""
+    return [doc for doc, meta in env.metadata.items() if meta.get("nnbook_gallery_times") or meta.get("nnbook_rewrite")]
+
+
+# -- build report: the machine, the versions, what was executed in this build ----------------------
+def _simple_table(header: tuple[str, ...], rows: list[tuple], widths: tuple[int, ...]):
+    """A docutils table of paragraphs (a cell may be a node instead of text)."""
+    table = nodes.table(classes=["colwidths-auto"])
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    group += [nodes.colspec(colwidth=width) for width in widths]
+    head = nodes.thead()
+    group += head
+    head += nodes.row("", *[nodes.entry("", nodes.paragraph(text=text)) for text in header])
+    body = nodes.tbody()
+    group += body
+    for row in rows:
+        cells = []
+        for cell in row:
+            paragraph = nodes.paragraph()
+            paragraph += cell if isinstance(cell, nodes.Node) else nodes.Text(str(cell))
+            cells.append(nodes.entry("", paragraph))
+        body += nodes.row("", *cells)
+    return table
+
+
+def machine_description() -> dict[str, str]:
+    """The CPU model, the number of cores and the operating system of the building machine."""
+    import platform
+
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    if hasattr(os, "sched_getaffinity"):
+        usable = len(os.sched_getaffinity(0))
+    else:  # pragma: no cover - macOS, Windows
+        usable = os.cpu_count()
+    return {
+        "CPU": model,
+        "cores": f"{usable} usable by the build ({os.cpu_count()} in the machine)",
+        "operating system": f"{platform.system()} {platform.release()} ({platform.machine()})",
+    }
+
+
+class BuildEnvironmentNode(nodes.General, nodes.Element):
+    """Placeholder for the machine and the versions of this build (filled in when written)."""
+
+
+class BuildEnvironment(SphinxDirective):
+    """``nnbook-build-environment``: the machine, the library versions and the reader's downloads."""
+
+    def run(self):
+        self.env.metadata[self.env.docname]["nnbook_rewrite"] = True
+        return [BuildEnvironmentNode()]
+
+
+class ExecutionTableNode(nodes.General, nodes.Element):
+    """Placeholder for the table of every executed page (filled in when written)."""
+
+
+class ExecutionTable(SphinxDirective):
+    """``nnbook-execution-table``: each chapter's run time and whether this build executed it."""
+
+    def run(self):
+        self.env.metadata[self.env.docname]["nnbook_rewrite"] = True
+        return [ExecutionTableNode()]
+
+
+_CACHE_RECORDS_BEFORE: set | None = None  # the jupyter-cache records that existed when the build began
+
+
+def remember_cache_records(app) -> None:
+    """Note the execution cache's records at the start of the build: a record that is not among
+    them was executed in this build (by the prefetch or while reading)."""
+    global _CACHE_RECORDS_BEFORE
+    path = getattr(getattr(app.env, "mystnb_config", None), "execution_cache_path", None)
+    if not path or app.config.nb_execution_mode != "cache":
+        return
+    from jupyter_cache import get_cache
+
+    _CACHE_RECORDS_BEFORE = {record.pk for record in get_cache(path).list_cache_records()}
+
+
+def executed_in_this_build(app) -> set[Path]:
+    """The source files of the pages whose notebook was executed in this build."""
+    path = getattr(getattr(app.env, "mystnb_config", None), "execution_cache_path", None)
+    if not path or _CACHE_RECORDS_BEFORE is None:
+        return set()
+    from jupyter_cache import get_cache
+
+    records = get_cache(path).list_cache_records()
+    return {Path(record.uri).resolve() for record in records if record.pk not in _CACHE_RECORDS_BEFORE}
+
+
+class BuildReportTransform(SphinxPostTransform):
+    default_priority = 8  # before the references are resolved
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(BuildEnvironmentNode)):
+            node.replace_self(self.environment_nodes())
+        for node in list(self.document.findall(ExecutionTableNode)):
+            node.replace_self(self.execution_nodes())
+
+    def environment_nodes(self) -> list:
+        versions = library_versions()
+        tensorflow = versions.get("tensorflow-cpu", "-")
+        if tensorflow == "-":
+            tensorflow = versions.get("tensorflow", "-")
+        rows = list(machine_description().items())
+        rows += [("Python", versions["python"]), ("NumPy", versions["numpy"]), ("TensorFlow", tensorflow),
+                 ("Keras", versions["keras"])]  # fmt: skip
+        machine = _simple_table(("", "this build"), rows, (30, 70))
+        libraries = _simple_table(
+            ("library", "version"), [(name, version) for name, version in versions.items() if version != "-"], (50, 50)
+        )
+        return [machine, nodes.paragraph(text="Every library whose version is part of the execution key:"), libraries]
+
+    def execution_nodes(self) -> list:
+        from myst_nb.sphinx_ import NbMetadataCollector
+
+        executed = executed_in_this_build(self.app)
+        rows = []
+        for docname, data in sorted(NbMetadataCollector.get_doc_data(self.env).items()):
+            exec_data = data.get("exec_data")
+            if not exec_data:
+                continue
+            source = Path(self.env.doc2path(docname)).resolve()
+            when = "in this build" if source in executed else "in an earlier build (from the cache)"
+            runtime = exec_data.get("runtime")
+            title = self.env.titles.get(docname)
+            link = _doc_reference(self.env.docname, docname, title.astext() if title else docname)
+            rows.append((link, when, f"{runtime:.1f}" if runtime is not None else "-"))
+        table = _simple_table(("Chapter", "Executed", "Run time (s)"), rows, (60, 25, 15))
+        n_now = sum(row[1] == "in this build" for row in rows)
+        total = sum(float(row[2]) for row in rows if row[2] != "-")
+        caption = nodes.paragraph(
+            text=f"{len(rows)} pages executed as notebooks, {n_now} of them in this build; "
+            f"{total:.0f} s of execution in all."
+        )
+        return [table, caption]
+
+
+# -- the package for readers: the wheel and the versions ------------------------------------------
+#: The folder of the HTML output that holds the reader's downloads.
+INSTALL_DIR = "install"
+#: Never pinned in the constraints file: the tools that install the rest, and nnbook itself.
+_NOT_CONSTRAINED = {"nnbook", "pip", "setuptools", "wheel"}
+
+
+def installed_versions() -> list[str]:
+    """``name==version`` of every installed distribution (the first of a name on ``sys.path``,
+    as imports find it), sorted; nnbook and the installers left out."""
+    import importlib.metadata
+
+    found: dict[str, str] = {}
+    for dist in importlib.metadata.distributions():
+        name = re.sub(r"[-_.]+", "-", dist.metadata["Name"] or "").lower()
+        if name and name not in found and name not in _NOT_CONSTRAINED:
+            found[name] = f"{name}=={dist.version}"
+    return sorted(found.values())
+
+
+def wheel_name(root: Path) -> str | None:
+    """The file name of the package's wheel (from pyproject.toml), or None without one."""
+    import tomllib
+
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return None
+    project = tomllib.loads(pyproject.read_text())["project"]
+    return f"{project['name'].replace('-', '_')}-{project['version']}-py3-none-any.whl"
+
+
+def build_wheel(root: Path, target_dir: Path) -> Path | None:
+    """Build the package's wheel into ``target_dir``, reproducibly; None without a pyproject.toml.
+
+    ``pip wheel`` without build isolation (offline: setuptools comes with the ``book`` extra)
+    from a copy of exactly what goes into the wheel (``pyproject.toml``, ``README.md``, the
+    package), so the repository gets no ``build/`` folder. ``SOURCE_DATE_EPOCH`` fixes the
+    timestamps inside, so two builds give the same bytes. Rebuilt only when those files changed
+    (their hash is kept in ``<target_dir>/../<name>.key``, outside the HTML output).
+    """
+    import subprocess
+    import sys
+    import tempfile
+
+    name = wheel_name(root)
+    if name is None:
+        return None
+    package = root / name.split("-")[0]
+    inputs = [root / "pyproject.toml", root / "README.md"]
+    inputs += [p for p in sorted(package.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+    key = _files_hash([p for p in inputs if p.is_file()], root)
+    wheel = target_dir / name
+    stamp = target_dir.parent.parent / f"{name}.key"
+    if wheel.is_file() and stamp.is_file() and stamp.read_text().strip() == key:
+        return wheel
+    target_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="nnbook-wheel-") as tmp:
+        source = Path(tmp) / "source"
+        source.mkdir()
+        for path in inputs:
+            if path.is_file():
+                copy = source / path.relative_to(root)
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, copy)
+        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                   "--no-index", "--wheel-dir", str(Path(tmp) / "dist"), str(source)]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
+        if result.returncode != 0:
+            raise SphinxError(f"building the nnbook wheel failed:\n{result.stdout}{result.stderr}")
+        shutil.copyfile(Path(tmp) / "dist" / name, wheel)
+    stamp.write_text(key + "\n")
+    return wheel
+
+
+def offer_the_package(app) -> None:
+    """``builder-inited`` (HTML): the wheel and ``constraints.txt`` into ``<html>/install/``."""
+    if app.builder.name != "html":
+        return
+    target = Path(app.outdir) / INSTALL_DIR
+    if build_wheel(Path(app.confdir), target) is None:
+        return
+    constraints = (
+        "# The exact versions the nnbook book was built with (nnbook itself aside).\n"
+        "# pip install nnbook-<version>-py3-none-any.whl -c constraints.txt\n" + "\n".join(installed_versions()) + "\n"
+    )
+    path = target / "constraints.txt"
+    if not path.is_file() or path.read_text() != constraints:
+        path.write_text(constraints)
+
+
+class InstallNode(nodes.General, nodes.Element):
+    """Placeholder for the reader's downloads (filled in when written)."""
+
+
+class Install(SphinxDirective):
+    """``nnbook-install``: links to the wheel and the constraints file, and the commands."""
+
+    def run(self):
+        return [InstallNode()]
+
+
+class InstallTransform(SphinxPostTransform):
+    default_priority = 8
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(InstallNode)):
+            name = wheel_name(Path(self.app.confdir)) or "nnbook-<version>-py3-none-any.whl"
+            prefix = "../" * self.env.docname.count("/") + INSTALL_DIR + "/"
+            items = nodes.bullet_list()
+            for file, text in ((name, "the package, as a wheel"),
+                               ("constraints.txt", "the exact versions of every library this build used")):  # fmt: skip
+                paragraph = nodes.paragraph()
+                paragraph += nodes.reference("", "", nodes.literal(text=file), refuri=prefix + file)
+                paragraph += nodes.Text(f": {text}")
+                items += nodes.list_item("", paragraph)
+            command = (
+                f'python -m pip install "{name}[notebooks]"               # the package, and glue for the notebooks\n'
+                f'python -m pip install "{name}[notebooks,compare]"       # ... and TensorFlow/Keras (Part E)\n'
+                f'python -m pip install "{name}[notebooks,compare]" -c constraints.txt   # the versions of this build'
+            )
+            block = nodes.literal_block(command, command, language="bash")
+            node.replace_self([items, block])
 
 
 # -- notebooks executed in parallel, before the pages are read -------------------------------------
@@ -805,6 +1074,8 @@ def setup(app):
     app.connect("builder-inited", copy_late_static_files, priority=900)
     app.connect("builder-inited", inherit_html_node_handlers, priority=900)
     app.connect("builder-inited", create_execution_cache, priority=900)
+    app.connect("builder-inited", remember_cache_records, priority=901)
+    app.connect("builder-inited", offer_the_package, priority=900)
     app.connect("doctree-resolved", check_no_figure_as_text)
     app.connect("html-page-context", add_notebook_download, priority=500)
     app.connect("env-get-outdated", pages_with_changed_inputs)
@@ -814,6 +1085,13 @@ def setup(app):
     app.add_node(GalleryTimesNode)
     app.add_directive("nnbook-gallery-times", GalleryTimes)
     app.add_post_transform(GalleryTimesTransform)
+    for node, directive, name in ((BuildEnvironmentNode, BuildEnvironment, "nnbook-build-environment"),
+                                  (ExecutionTableNode, ExecutionTable, "nnbook-execution-table"),
+                                  (InstallNode, Install, "nnbook-install")):  # fmt: skip
+        app.add_node(node)
+        app.add_directive(name, directive)
+    app.add_post_transform(BuildReportTransform)
+    app.add_post_transform(InstallTransform)
     configure_kernels(Path(app.confdir) / "_build" / "ipython")
     merge_streams_exactly()
     global _ROOT
