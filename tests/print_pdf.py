@@ -5,8 +5,8 @@ one page) in headless Chromium, waits until MathJax has typeset every formula an
 has loaded, then prints the page through the DevTools protocol (``Page.printToPDF``). The
 theme's print stylesheet hides the navigation; the book's (``book/_static/nnbook-print.css``)
 wraps code and lets nothing scroll. Before printing, the page is laid out for print at the
-width of the paper (:func:`prepare_print_layout`) and every display formula wider than the
-column is scaled to fit it: MathJax 3's CommonHTML output does not break lines. No network:
+width of the paper (:func:`prepare_print_layout`) and every display formula (MathJax 3's
+CommonHTML output does not break lines) or table wider than the column is scaled to fit it. No network:
 the page is read through ``file://`` with the vendored MathJax, and remote requests are blocked.
 
 Usage::
@@ -30,20 +30,32 @@ MARGINS = {f"margin{side}": 0.6 for side in ("Top", "Bottom", "Left", "Right")}
 #: The width of the printed column in CSS pixels (96 per inch): the paper less its margins.
 PRINT_WIDTH = int((A4["paperWidth"] - MARGINS["marginLeft"] - MARGINS["marginRight"]) * 96)
 
-#: Scale every display formula wider than its box down to the box (CSS ``zoom``, which
-#: shrinks the layout box too, unlike a transform). Returns how many were scaled.
+#: Scale every display formula, and every table, wider than its box down to the box (CSS
+#: ``zoom``, which shrinks the layout box too, unlike a transform). Tables wrap their cells in
+#: print (nnbook-print.css); one with a formula or a long name in a cell may still not fit.
+#: Returns how many were scaled.
 FIT_FORMULAS = """
 (() => {
   let scaled = 0;
+  const column = document.documentElement.clientWidth;
+  const fit = (el, natural, box) => {
+    if (box > 0 && natural > box + 1) {
+      el.style.zoom = (0.98 * box / natural).toFixed(4);
+      scaled += 1;
+    }
+  };
   for (const el of document.querySelectorAll('mjx-container[display="true"]')) {
     el.style.zoom = "";
     const box = el.parentElement ? el.parentElement.clientWidth : 0;
     const math = el.querySelector("mjx-math");
-    const natural = Math.max(el.scrollWidth, math ? math.getBoundingClientRect().width : 0);
-    if (box > 0 && natural > box) {
-      el.style.zoom = (0.98 * box / natural).toFixed(4);
-      scaled += 1;
-    }
+    fit(el, Math.max(el.scrollWidth, math ? math.getBoundingClientRect().width : 0), box);
+  }
+  for (const el of document.querySelectorAll("table")) {
+    el.style.zoom = "";
+    const rect = el.getBoundingClientRect();
+    if (rect.width === 0) continue;
+    const parent = el.parentElement ? el.parentElement.clientWidth : column;
+    fit(el, Math.max(el.scrollWidth, rect.width), Math.min(parent, column - rect.left));
   }
   return scaled;
 })()
@@ -81,7 +93,7 @@ def print_pdf(page_path: Path, pdf_path: Path) -> int:
     pdf_path.write_bytes(pdf)
     print(
         f"{pdf_path}: {len(pdf) / 1e6:.1f} MB, {result['typeset']} formulas and "
-        f"{result['images']} images ({scaled} wide formulas scaled to the column), "
+        f"{result['images']} images ({scaled} wide formulas and tables scaled to the column), "
         f"in {time.monotonic() - start:.0f} s"
     )
     return 0

@@ -171,14 +171,16 @@ pre.scrolls {{ white-space: pre; overflow-x: auto; }}
 <section><h2>Code</h2>
 <div class="highlight"><pre class="scrolls">{long_line}</pre></div>
 <pre>short</pre>
+<div class="cell_output" style="width: 1500px">an output laid out wider than the page</div>
 <table><tr><td style="white-space: nowrap">{long_words}</td></tr></table>
 </section></body></html>"""
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
 def test_print_layout_wider_than_its_box_is_reported(tmp_path):
-    """A code line and a table wider than the printed column are found; the book's print
-    stylesheet (book/_static/nnbook-print.css) makes the same page fit."""
+    """A code line in a scroll box and an output wider than the printed column are found (a
+    table too wide is scaled to the column, as print_pdf.py does); the book's print stylesheet
+    (book/_static/nnbook-print.css) makes the same page fit."""
     long_line = "x = compute(" + ", ".join(f"argument_{i}" for i in range(40)) + ")"
     long_words = " ".join(["a_rather_long_identifier_in_a_table_cell"] * 30)
     page = tmp_path / "wide.html"
@@ -186,7 +188,7 @@ def test_print_layout_wider_than_its_box_is_reported(tmp_path):
     found = check_pdf.too_wide(page, timeout=60)
     assert len(found) == 2, found
     assert found[0].startswith("pre.scrolls (") and 'in "Code": x = compute(argument_0' in found[0]
-    assert found[1].startswith("table (")
+    assert found[1].startswith("div.cell_output (1500 px in a ")
     css = (ROOT / "book" / "_static" / "nnbook-print.css").read_text()
     page.write_text(WIDE_PAGE.format(css=f"<style>{css}</style>", long_line=long_line, long_words=long_words))
     assert check_pdf.too_wide(page, timeout=60) == []
