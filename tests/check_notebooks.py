@@ -268,9 +268,12 @@ def run_as_reader(python: Path, notebook: Path, work: Path, timeout: int = 600) 
     folder = work / notebook.stem
     folder.mkdir(parents=True)
     fresh = _fresh_copy(notebook, folder)
+    # A last cell reports where the kernel found nnbook (removed again before any comparison).
+    fresh.cells.append(nbformat.v4.new_code_cell("import nnbook as _n, sys as _s\nprint(_n.__file__, _s.executable)"))
     nbformat.write(fresh, folder / notebook.name)
     env = {key: value for key, value in os.environ.items() if key not in BUILD_VARIABLES}
     env["IPYTHONDIR"] = str(_kernel_profile(work / f"{notebook.stem}-ipython"))
+    env["JUPYTER_PATH"] = str(python.parent.parent / "share" / "jupyter")  # its kernel first
     out = work / f"{notebook.stem}.executed.ipynb"
     result = subprocess.run([str(python), "-c", _RUNNER, str(folder / notebook.name), str(out), str(timeout)],
                             cwd=folder, env=env, capture_output=True, text=True, timeout=timeout + 60)  # fmt: skip
@@ -282,6 +285,11 @@ def run_as_reader(python: Path, notebook: Path, work: Path, timeout: int = 600) 
     if not Path(report["nnbook"]).is_relative_to(python.parent.parent):
         problems.append(f"nnbook was imported from {report['nnbook']}, not from the wheel")
     executed = nbformat.read(out, as_version=4)
+    probe = executed.cells.pop()
+    where = "".join(o.get("text", "") for o in probe.get("outputs", []) if o.get("output_type") == "stream").split()
+    inside = len(where) == 2 and all(Path(w).is_relative_to(python.parent.parent) for w in where)
+    if not report["error"] and not inside:
+        problems.append(f"the kernel's nnbook and Python are not the reader environment's: {where}")
     return problems, (executed, left)
 
 
