@@ -7,6 +7,8 @@
 #   make lint   ruff check and ruff format --check only
 #   make bench  the training-step benchmark: nnbook against hand-written NumPy and Keras (ratios)
 #   make pdf    the whole book as one PDF, _build/nnbook.pdf (needs Debian's chromium)
+#   make notebooks  after make html: every downloadable notebook run as a reader runs it (alone
+#               in an empty folder, nnbook installed from the book's wheel), as CI does
 #   make clean  remove every generated tree (the .venv stays)
 
 PYTHON  ?= python3
@@ -25,7 +27,7 @@ export SOURCE_DATE_EPOCH ?= 1700000000
 
 LINT_PATHS := nnbook tests book/examples book/_ext conf.py benchmarks
 
-.PHONY: html html-exercises pdf test lint bench clean venv
+.PHONY: html html-exercises pdf test lint bench clean venv notebooks
 
 html: $(STAMP)
 	$(VPY) -m sphinx $(SPHINXOPTS) -c . -d _build/doctrees book _build/html
@@ -51,6 +53,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(VPY) benchmarks/train_step.py
+
+notebooks: $(STAMP)
+	$(VPY) tests/check_notebooks.py _build/html --run all
 
 venv: $(STAMP)
 

@@ -9,8 +9,10 @@ Paths: with ``-c .`` the *configuration* directory is the repository root, so
 while ``exclude_patterns`` and sphinx-gallery's directories are relative to the
 *source* directory ``book/``.
 
-Stale outputs are made impossible by keying every executed result on the source
-of the ``nnbook`` package (see ``NNBOOK_SOURCE_HASH`` below and the README).
+Stale outputs are made impossible by keying every executed result on everything it
+depends on: the source of the ``nnbook`` package, the installed versions of the libraries
+that compute results (``EXECUTION_KEY`` below), and the repository files a page runs or
+imports (``book/_ext/nnbook_build.py``; CONTRIBUTING.md explains it).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 
-from nnbook_build import nnbook_source_hash  # noqa: E402  (book/_ext: the build's code)
+from nnbook_build import execution_key  # noqa: E402  (book/_ext: the build's code)
 
 # -- Reproducible output ------------------------------------------------------
 # A fixed date for everything that would embed "now": Sphinx, matplotlib's
@@ -42,12 +44,15 @@ from nnbook.compare import set_tensorflow_environment  # noqa: E402
 
 set_tensorflow_environment()
 
-# -- Cache key: a hash of the nnbook package --------------------------------
-# When it changes, Sphinx reports "config changed" and re-reads every document,
-# every notebook executes again (into a new cache directory, below) and
-# nnbook_build makes sphinx-gallery run every example again.
-NNBOOK_SOURCE_HASH = nnbook_source_hash(ROOT / "nnbook", ROOT)
-nnbook_source_hash_value = NNBOOK_SOURCE_HASH
+# -- Cache key: the nnbook package and the versions of the libraries --------
+# A hash of nnbook/**/*.py and of the installed versions of NumPy, SciPy, scikit-learn,
+# matplotlib, TensorFlow, Keras, myst-nb, ... (nnbook_build.RESULT_LIBRARIES). When it
+# changes, Sphinx reports "config changed" and re-reads every document, every notebook
+# executes again (into a new cache directory, below) and nnbook_build makes sphinx-gallery
+# run every example again. The repository files a single page runs (a gallery script, a
+# benchmark module) are keyed per page by nnbook_build: only that page executes again.
+EXECUTION_KEY = execution_key(ROOT)
+nnbook_execution_key = EXECUTION_KEY
 nnbook_source_dir = "book"  # nnbook_build refuses to build any other source dir
 
 
@@ -99,7 +104,7 @@ myst_enable_extensions = ["amsmath", "colon_fence", "deflist", "dollarmath"]
 myst_heading_anchors = 3
 
 nb_execution_mode = "cache"
-nb_execution_cache_path = str(ROOT / ".jupyter_cache" / NNBOOK_SOURCE_HASH[:16])
+nb_execution_cache_path = str(ROOT / ".jupyter_cache" / EXECUTION_KEY[:16])
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
@@ -144,6 +149,7 @@ mathjax_path = "mathjax/es5/tex-chtml.js"  # relative to _static/ of the built b
 html_theme = "sphinx_book_theme"
 html_title = "nnbook: neural networks from the mathematics to Keras"
 html_static_path = ["book/_static"]  # relative to this (configuration) directory
+html_css_files = ["nnbook-print.css"]  # print: code wraps, nothing is clipped (make pdf)
 html_last_updated_fmt = None
 html_show_sourcelink = True
 html_copy_source = True

@@ -1,271 +1,19 @@
 """How fast is nnbook? Its training step against the same step hand-written in NumPy and in Keras.
 
-Run it with ``make bench`` (or ``python benchmarks/train_step.py``); the performance chapter
-of Part D imports this module and shows the figures of the same functions.
-
-Every figure is a ratio of timings taken in the same run, interleaved (contender A, B, C, then
-again A, B, C, ...), each the best of several repeats: on a shared machine the minimum is the
-run least disturbed by everything else, and interleaving exposes every contender to the same
-load. Absolute samples/s are printed too, but only the ratios mean anything across machines.
-
-The contenders of one training step (forward, softmax + cross-entropy, backward, gradient-descent
-update) on a ReLU network with a softmax output:
-
-- ``nnbook``: ``NeuralNetwork.train_step(X, y, CrossEntropyLoss())`` with plain gradient descent,
-- ``numpy``: :class:`HandWrittenNetwork`, the minimum in plain NumPy (no checks, no objects),
-- ``keras``: a Keras 3 model trained by a ``tf.function`` step (only with TensorFlow installed).
+Run it with ``make bench`` (or ``python benchmarks/train_step.py``). The measurements live in
+the package, :mod:`nnbook.benchmark`, which the performance chapter of Part D imports: this
+script and the page are the same code. This file adds the command line and ``--other``, which
+times another copy of the package alongside (an older version, say).
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import importlib.util
 import sys
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-from threadpoolctl import threadpool_limits
-
-from nnbook import CrossEntropyLoss, NeuralNetwork, train_network
-from nnbook.datasets import generate_spiral_data, train_val_split
-
-#: (name, layer sizes, batch size) of the three networks.
-CASES = (("tiny", (2, 64, 32, 3), 32), ("medium", (64, 128, 64, 10), 64), ("large", (784, 1024, 1024, 10), 256))
-DTYPES = (np.float64, np.float32)
-LEARNING_RATE = 0.01
-#: Threads of the BLAS library (and of TensorFlow) during the measurements. One by default: on
-#: a machine shared with other work, a matrix product split over two threads waits for the
-#: slower one, and a thread that loses its core stalls the product (timings then jump by 10x
-#: and more); with one thread both contenders run the same sequential code.
-THREADS = 1
-#: Seconds of rest before each timed chunk: TensorFlow's and OpenBLAS's worker threads keep
-#: spinning for a while after their last operation, and would slow down whoever runs next.
-PAUSE = 0.005
-
-
-# -- timing -------------------------------------------------------------------------------------
-def limited_threads(measure):
-    """Run ``measure`` with the BLAS library limited to :data:`THREADS` threads."""
-
-    @functools.wraps(measure)
-    def wrapper(*args, **kwargs):
-        with threadpool_limits(limits=THREADS, user_api="blas"):
-            return measure(*args, **kwargs)
-
-    return wrapper
-
-
-def calibrate(fn, min_time: float = 0.003) -> int:
-    """Number of calls of ``fn`` that take at least ``min_time`` seconds (at least 1)."""
-    number = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        elapsed = time.perf_counter() - start
-        if elapsed >= min_time:
-            return number
-        number = max(number * 2, int(number * min_time / max(elapsed, 1e-9) * 1.2))
-
-
-def interleaved_times(contenders: dict, repeats: int = 25, min_time: float = 0.003, reset=None) -> dict:
-    """Seconds per call of each ``name -> fn`` in each of ``repeats`` rounds (an array per name).
-
-    In every round each contender runs once (for about ``min_time`` seconds), one after the
-    other and each first in turn, after a short :data:`PAUSE`, so that the contenders of a
-    round see the same load. ``reset()``, if given, runs
-    (untimed) before every round: training steps change the weights, and a network trained
-    for thousands of steps on one batch drifts into subnormal numbers, whose arithmetic is
-    many times slower, at a point that depends on how often each contender ran.
-    """
-    numbers = {name: calibrate(fn, min_time) for name, fn in contenders.items()}
-    rounds = {name: np.empty(repeats) for name in contenders}
-    names = list(contenders)
-    for r in range(repeats):
-        if reset is not None:
-            reset()
-        for name in names[r % len(names) :] + names[: r % len(names)]:  # each goes first in turn
-            fn, number = contenders[name], numbers[name]
-            time.sleep(PAUSE)
-            start = time.perf_counter()
-            for _ in range(number):
-                fn()
-            rounds[name][r] = (time.perf_counter() - start) / number
-    return rounds
-
-
-def best_times(contenders: dict, repeats: int = 25, min_time: float = 0.003) -> dict:
-    """Seconds per call of each ``name -> fn``: the best of ``repeats`` interleaved rounds."""
-    return {name: float(t.min()) for name, t in interleaved_times(contenders, repeats, min_time).items()}
-
-
-def speed_ratio(rounds: dict, a: str, b: str) -> float:
-    """How many times faster ``a`` runs than ``b``: the ratio of their best rounds.
-
-    The best round of each is the one least disturbed by other work on the machine; since the
-    rounds interleave the contenders, each had the same chances of a quiet round.
-    """
-    return float(rounds[b].min() / rounds[a].min())
-
-
-# -- the hand-written step ------------------------------------------------------------------------
-class HandWrittenNetwork:
-    """ReLU hidden layers, softmax output, cross-entropy, gradient descent: plain NumPy, no checks.
-
-    Same layout as nnbook (``W`` of shape (n_out, n_in)) and the same arithmetic, so that after
-    a step both hold the same weights (checked by :func:`check_same_step`).
-    """
-
-    def __init__(self, weights, biases, learning_rate: float = LEARNING_RATE):
-        self.W = [np.array(W) for W in weights]
-        self.b = [np.array(b) for b in biases]
-        self.lr = learning_rate
-
-    @classmethod
-    def like(cls, network: NeuralNetwork, learning_rate: float = LEARNING_RATE) -> HandWrittenNetwork:
-        """A copy of ``network``'s weights."""
-        return cls([layer.W for layer in network.layers], [layer.b for layer in network.layers], learning_rate)
-
-    def step(self, X: np.ndarray, Y: np.ndarray) -> float:
-        """One step on ``X`` with one-hot targets ``Y``; returns the loss before the step."""
-        inputs, zs = [], []
-        a = X
-        for W, b in zip(self.W[:-1], self.b[:-1]):
-            inputs.append(a)
-            z = a @ W.T + b
-            zs.append(z)
-            a = np.maximum(z, 0)
-        inputs.append(a)
-        z = a @ self.W[-1].T + self.b[-1]
-        z = z - z.max(axis=1, keepdims=True)
-        self.logits = z
-        e = np.exp(z)
-        s = e.sum(axis=1, keepdims=True)
-        n = X.shape[0]
-        loss = float(np.sum(np.log(s)) / n - np.sum(Y * z) / n)
-        delta = (e / s - Y) / n  # (P - Y)/N
-        for i in range(len(self.W) - 1, -1, -1):
-            W = self.W[i]
-            grad_W = delta.T @ inputs[i]
-            grad_b = delta.sum(axis=0)
-            if i > 0:
-                delta = (delta @ W) * (zs[i - 1] > 0)
-            W -= self.lr * grad_W
-            self.b[i] -= self.lr * grad_b
-        return loss
-
-
-# -- the Keras step -------------------------------------------------------------------------------
-def keras_step(sizes, dtype, X, labels, learning_rate: float = LEARNING_RATE):
-    """A no-argument callable running one compiled Keras training step, or None without TensorFlow."""
-    try:
-        from nnbook.compare import import_keras
-
-        keras = import_keras()
-        import tensorflow as tf
-    except ImportError:
-        return None
-    try:  # as many threads as NumPy gets (possible only before TensorFlow's first operation)
-        tf.config.threading.set_intra_op_parallelism_threads(THREADS)
-        tf.config.threading.set_inter_op_parallelism_threads(THREADS)
-    except RuntimeError:
-        pass
-    old = keras.backend.floatx()
-    keras.backend.set_floatx(np.dtype(dtype).name)
-    try:
-        layers = [keras.Input(shape=(sizes[0],))]
-        layers += [keras.layers.Dense(n, activation="relu") for n in sizes[1:-1]]
-        layers.append(keras.layers.Dense(sizes[-1]))
-        model = keras.Sequential(layers)
-        loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
-        optimizer.build(model.trainable_variables)
-    finally:
-        keras.backend.set_floatx(old)
-    x = tf.constant(X)
-    y = tf.constant(labels)
-
-    @tf.function
-    def train_step(x, y):
-        with tf.GradientTape() as tape:
-            loss = loss_fn(y, model(x, training=True))
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        return loss
-
-    train_step(x, y).numpy()  # trace once
-    initial = [v.numpy() for v in model.trainable_variables]
-
-    def step():
-        return train_step(x, y).numpy()
-
-    def reset():
-        for v, value in zip(model.trainable_variables, initial):
-            v.assign(value)
-
-    step.reset = reset
-    return step
-
-
-# -- measurements ---------------------------------------------------------------------------------
-def step_flops(sizes, batch: int) -> int:
-    """Floating-point operations of the matrix products of one step (no dL/dX for the input)."""
-    products = [n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    return 2 * batch * (3 * sum(products) - products[0])
-
-
-@dataclass
-class StepResult:
-    """Samples per second of each contender on one network, batch size and dtype."""
-
-    case: str
-    sizes: tuple
-    batch: int
-    dtype: str
-    rounds: dict = field(default_factory=dict)
-    peak_fraction: float | None = None
-    keras_samples_per_s: float | None = None
-
-    @property
-    def samples_per_s(self) -> dict:
-        """Samples per second of each contender, from its best round (and Keras', if measured)."""
-        speeds = {name: self.batch / t.min() for name, t in self.rounds.items()}
-        if self.keras_samples_per_s is not None:
-            speeds["keras"] = self.keras_samples_per_s
-        return speeds
-
-    def ratio(self, a: str = "nnbook", b: str = "numpy") -> float:
-        """Speed of ``a`` relative to ``b`` (1 = as fast, > 1 = faster).
-
-        The ratio of the best rounds (:func:`speed_ratio`; Keras is timed apart).
-        """
-        if a in self.rounds and b in self.rounds:
-            return speed_ratio(self.rounds, a, b)
-        return self.samples_per_s[a] / self.samples_per_s[b]
-
-
-def make_batch(sizes, batch: int, dtype, seed: int = 1):
-    """Inputs of shape (batch, sizes[0]), integer labels and their one-hot rows."""
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((batch, sizes[0])).astype(dtype)
-    labels = rng.integers(0, sizes[-1], size=batch)
-    Y = np.eye(sizes[-1], dtype=dtype)[labels]
-    return X, labels, Y
-
-
-def check_same_step(sizes=(4, 8, 6, 3), batch: int = 5) -> float:
-    """Largest weight difference after one nnbook step and one hand-written step from the same weights."""
-    net = NeuralNetwork(list(sizes), ["relu"] * (len(sizes) - 2) + ["softmax"], LEARNING_RATE, rng=0)
-    hand = HandWrittenNetwork.like(net)
-    X, labels, Y = make_batch(sizes, batch, np.float64)
-    loss_n = net.train_step(X, labels, CrossEntropyLoss())
-    loss_h = hand.step(X, Y)
-    diffs = [abs(loss_n - loss_h)]
-    diffs += [float(np.max(np.abs(layer.W - W))) for layer, W in zip(net.layers, hand.W)]
-    return max(diffs)
+from nnbook import benchmark
 
 
 def load_other_nnbook(path) -> object:
@@ -279,258 +27,38 @@ def load_other_nnbook(path) -> object:
     return module
 
 
-@limited_threads
-def measure_step(case, sizes, batch, dtype, *, repeats: int = 25, peak: bool = False, other=None) -> StepResult:
-    """Time one training step of nnbook and of the hand-written network, interleaved.
-
-    ``peak``: also time a 1024 x 1024 matrix product in the same rounds, for
-    ``peak_fraction``. ``other``: another copy of nnbook (see :func:`load_other_nnbook`),
-    timed as ``other``.
-    """
-    sizes = list(sizes)
-    acts = ["relu"] * (len(sizes) - 2) + ["softmax"]
-    net = NeuralNetwork(sizes, acts, LEARNING_RATE, rng=0, dtype=dtype)
-    hand = HandWrittenNetwork.like(net)
-    X, labels, Y = make_batch(sizes, batch, dtype)
-    loss = CrossEntropyLoss()
-    contenders = {"nnbook": lambda: net.train_step(X, labels, loss), "numpy": lambda: hand.step(X, Y)}
-    if other is not None:
-        other_net = other.NeuralNetwork(sizes, acts, LEARNING_RATE, rng=0, dtype=dtype)
-        other_loss = other.CrossEntropyLoss()
-        contenders["other"] = lambda: other_net.train_step(X, labels, other_loss)
-    initial = [p.copy() for _, p in net.parameters()]
-
-    def reset():  # every round starts from the same weights, for every contender
-        for layer, W0, b0, W, b in zip(net.layers, initial[::2], initial[1::2], hand.W, hand.b):
-            layer.W[...], layer.b[...], W[...], b[...] = W0, b0, W0, b0
-        if other is not None:
-            for layer, W0, b0 in zip(other_net.layers, initial[::2], initial[1::2]):
-                layer.W[...], layer.b[...] = W0, b0
-
-    if peak:  # the machine's matrix-multiply rate, in the same rounds
-        n = 1024
-        A, B = (np.random.default_rng(s).standard_normal((n, n)).astype(dtype) for s in (2, 3))
-        C = np.empty((n, n), dtype=dtype)
-        contenders["matmul"] = lambda: np.matmul(A, B, out=C)
-    rounds = interleaved_times(contenders, repeats=repeats, reset=reset)
-    matmul = rounds.pop("matmul", None)
-    result = StepResult(case, tuple(sizes), batch, np.dtype(dtype).name, rounds)
-    if matmul is not None:
-        peak_rate = 2 * n**3 / matmul.min()
-        result.peak_fraction = step_flops(sizes, batch) / rounds["nnbook"].min() / peak_rate
-    return result
-
-
-@limited_threads
-def measure_keras(result: StepResult, repeats: int = 25) -> None:
-    """Add the Keras step's samples per second to ``result`` (nothing without TensorFlow).
-
-    Timed after all NumPy measurements, not interleaved with them: TensorFlow's worker threads
-    keep spinning after each step and would slow down NumPy's (and OpenBLAS's) threads.
-    """
-    X, labels, _ = make_batch(result.sizes, result.batch, np.dtype(result.dtype))
-    step = keras_step(result.sizes, result.dtype, X, labels)
-    if step is not None:
-        deadline = time.perf_counter() + 0.3  # warm up: TensorFlow's first steps are slower
-        while time.perf_counter() < deadline:
-            step()
-        rounds = interleaved_times({"keras": step}, repeats=repeats, reset=step.reset)
-        result.keras_samples_per_s = result.batch / float(rounds["keras"].min())
-
-
-def measure_steps(cases=CASES, dtypes=DTYPES, *, keras: bool = True, repeats: int = 25, other=None) -> list[StepResult]:
-    """:func:`measure_step` for every case and dtype, with the peak fraction for the largest case,
-    then (``keras``) :func:`measure_keras` for each."""
-    results = []
-    for dtype in dtypes:
-        for i, (case, sizes, batch) in enumerate(cases):
-            last = i == len(cases) - 1
-            results.append(measure_step(case, sizes, batch, dtype, repeats=repeats, peak=last, other=other))
-    if keras:
-        for result in results:
-            measure_keras(result, repeats=repeats)
-    return results
-
-
-def hand_written_epoch(hand: HandWrittenNetwork, X, Y, X_val, Y_val, batch_size, rng) -> dict:
-    """One epoch of the hand-written loop: shuffled batches, then validation loss and accuracy."""
-    n = X.shape[0]
-    order = rng.permutation(n)
-    total, correct = 0.0, 0
-    for start in range(0, n, batch_size):
-        idx = order[start : start + batch_size]
-        total += hand.step(X[idx], Y[idx]) * len(idx)
-        correct += int(np.sum(np.argmax(hand.logits, axis=1) == np.argmax(Y[idx], axis=1)))
-    a = X_val
-    for W, b in zip(hand.W[:-1], hand.b[:-1]):
-        a = np.maximum(a @ W.T + b, 0)
-    z = a @ hand.W[-1].T + hand.b[-1]
-    z = z - z.max(axis=1, keepdims=True)
-    val_loss = float(np.mean(np.log(np.exp(z).sum(axis=1)) - np.sum(Y_val * z, axis=1)))
-    val_acc = float(np.mean(np.argmax(z, axis=1) == np.argmax(Y_val, axis=1)))
-    return {"train_loss": total / n, "val_loss": val_loss, "train_acc": correct / n, "val_acc": val_acc}
-
-
-@limited_threads
-def measure_epoch(repeats: int = 25, batch_size: int = 32, other=None) -> dict:
-    """Seconds per epoch of ``train_network`` and of the hand-written loop on the spirals (2-64-32-3)."""
-    X, _, y = generate_spiral_data(200, 3, rng=0)
-    X_train, X_val, y_train, y_val = train_val_split(X, y, rng=0)
-    Y_train, Y_val = np.eye(3)[y_train], np.eye(3)[y_val]
-    net = NeuralNetwork([2, 64, 32, 3], ["relu", "relu", "softmax"], LEARNING_RATE, rng=0)
-    hand = HandWrittenNetwork.like(net)
-    loss = CrossEntropyLoss()
-    rng_n, rng_h = np.random.default_rng(0), np.random.default_rng(0)
-    contenders = {
-        "nnbook": lambda: train_network(
-            net, X_train, y_train, X_val, y_val, loss, epochs=1, batch_size=batch_size, rng=rng_n
-        ),
-        "numpy": lambda: hand_written_epoch(hand, X_train, Y_train, X_val, Y_val, batch_size, rng_h),
-    }
-    if other is not None:
-        other_net = other.NeuralNetwork([2, 64, 32, 3], ["relu", "relu", "softmax"], LEARNING_RATE, rng=0)
-        other_loss, rng_o = other.CrossEntropyLoss(), np.random.default_rng(0)
-        contenders["other"] = lambda: other.train_network(
-            other_net, X_train, y_train, X_val, y_val, other_loss, epochs=1, batch_size=batch_size, rng=rng_o
-        )
-    initial = [(layer.W.copy(), layer.b.copy()) for layer in net.layers]
-
-    def reset():  # every round starts from the same weights
-        nets = [net.layers, [(W, b) for W, b in zip(hand.W, hand.b)]]
-        if other is not None:
-            nets.append(other_net.layers)
-        for layers in nets:
-            for layer, (W0, b0) in zip(layers, initial):
-                W, b = (layer.W, layer.b) if hasattr(layer, "W") else layer
-                W[...], b[...] = W0, b0
-
-    rounds = interleaved_times(contenders, repeats=repeats, reset=reset)
-    return {
-        "n_train": len(X_train),
-        "batch_size": batch_size,
-        "seconds": {name: float(t.min()) for name, t in rounds.items()},
-        "ratio": speed_ratio(rounds, "nnbook", "numpy"),
-        "other_ratio": speed_ratio(rounds, "other", "numpy") if other is not None else None,
-    }
-
-
-@limited_threads
-def per_sample_vs_batched(sizes=(64, 128, 64, 10), batch: int = 64, repeats: int = 5) -> float:
-    """How many times faster one batched ``compute_gradients`` is than a loop over the samples.
-
-    Both give the same gradient (checked); the loop averages ``batch`` single-sample gradients.
-    """
-    sizes = list(sizes)
-    net = NeuralNetwork(sizes, ["relu"] * (len(sizes) - 2) + ["softmax"], rng=0)
-    X, labels, _ = make_batch(sizes, batch, np.float64)
-    loss = CrossEntropyLoss()
-
-    def looped():
-        total = [np.zeros_like(p) for _, p in net.parameters()]
-        for i in range(batch):
-            net.compute_gradients(X[i : i + 1], labels[i : i + 1], loss)
-            for acc, (_, g) in zip(total, net.gradients()):
-                acc += g
-        return [acc / batch for acc in total]
-
-    per_sample = looped()
-    net.compute_gradients(X, labels, loss)
-    for g_loop, (_, g_batch) in zip(per_sample, net.gradients()):
-        np.testing.assert_allclose(g_loop, g_batch, rtol=1e-10, atol=1e-14)
-    rounds = interleaved_times({"batched": lambda: net.compute_gradients(X, labels, loss), "loop": looped}, repeats)
-    return speed_ratio(rounds, "batched", "loop")
-
-
-@limited_threads
-def softmax_backward_times(n_classes: int = 10, batch: int = 256, repeats: int = 5) -> dict:
-    """Speed ratios of three ways to dL/dZ of a softmax output: the source's per-sample Jacobian
-    loop, the vectorised vector-Jacobian product, and the fused (P - Y)/N; all three agree (checked).
-
-    Returns ``{"loop / vectorised": ..., "vectorised / fused": ...}``: how many times slower the
-    first is than the second."""
-    from nnbook import Softmax
-    from nnbook.pitfalls import LoopSoftmax
-
-    rng = np.random.default_rng(0)
-    z = rng.normal(size=(batch, n_classes))
-    labels = rng.integers(0, n_classes, size=batch)
-    ce = CrossEntropyLoss()
-    ce.forward_from_logits(z, labels)
-    fused = ce.backward_from_logits()  # (P - Y)/N
-    grad_p = -np.eye(n_classes)[labels] / (batch * ce.probs)  # dL/dP = -Y / (N P)
-    fast, slow = Softmax(), LoopSoftmax()
-    fast.forward(z)
-    slow.forward(z)
-    np.testing.assert_allclose(fast.backward(grad_p), fused, atol=1e-12)
-    np.testing.assert_allclose(slow.backward(grad_p), fused, atol=1e-12)
-    rounds = interleaved_times(
-        {
-            "loop": lambda: slow.backward(grad_p),
-            "vectorised": lambda: fast.backward(grad_p),
-            "fused": ce.backward_from_logits,
-        },
-        repeats=repeats,
-    )
-    return {
-        "loop / vectorised": speed_ratio(rounds, "vectorised", "loop"),
-        "vectorised / fused": speed_ratio(rounds, "fused", "vectorised"),
-    }
-
-
-def table(results: list[StepResult], epoch: dict | None = None) -> str:
-    """The results as a plain-text table (samples per second and ratios)."""
-    has_other = any("other" in r.samples_per_s for r in results)
-    lines = [
-        f"{'network':<22}{'dtype':<9}{'nnbook/s':>11}{'numpy/s':>11}{'keras/s':>11}"
-        f"{'nnbook/numpy':>14}{'nnbook/keras':>14}{'of peak':>9}" + (f"{'other/numpy':>13}" if has_other else "")
-    ]
-    for r in results:
-        s = r.samples_per_s
-        keras = f"{s['keras']:11.0f}" if "keras" in s else f"{'-':>11}"
-        vs_keras = f"{r.ratio('nnbook', 'keras'):14.2f}" if "keras" in s else f"{'-':>14}"
-        peak = f"{r.peak_fraction:9.0%}" if r.peak_fraction is not None else f"{'':>9}"
-        name = "-".join(map(str, r.sizes)) + f"/B{r.batch}"
-        lines.append(
-            f"{name:<22}{r.dtype:<9}{s['nnbook']:11.0f}{s['numpy']:11.0f}{keras}"
-            f"{r.ratio():14.2f}{vs_keras}{peak}" + (f"{r.ratio('other', 'numpy'):13.2f}" if has_other else "")
-        )
-    if epoch is not None:
-        t = epoch["seconds"]
-        lines.append(
-            f"one epoch on the spirals ({epoch['n_train']} samples, B{epoch['batch_size']}): "
-            f"train_network {t['nnbook'] * 1e3:.2f} ms, hand-written loop {t['numpy'] * 1e3:.2f} ms, "
-            f"ratio {epoch['ratio']:.2f}"
-            + (f" (other: {t['other'] * 1e3:.2f} ms, ratio {epoch['other_ratio']:.2f})" if "other" in t else "")
-        )
-    return "\n".join(lines)
-
-
 def main(argv=None) -> None:
-    global THREADS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-keras", action="store_true", help="skip the Keras contender")
+    parser.add_argument("--keras-defaults", action="store_true", help="also time Keras at TensorFlow's defaults")
     parser.add_argument("--repeats", type=int, default=25, help="interleaved repeats (best of)")
     parser.add_argument("--other", metavar="DIR", help="another copy of the nnbook package to time alongside")
-    parser.add_argument("--threads", type=int, default=THREADS, help="BLAS and TensorFlow threads")
+    parser.add_argument("--threads", type=int, default=benchmark.THREADS, help="BLAS and TensorFlow threads")
     args = parser.parse_args(argv)
-    THREADS = args.threads
+    benchmark.THREADS = args.threads
     other = load_other_nnbook(args.other) if args.other else None
-    print(f"same step as the hand-written one: largest difference {check_same_step():.1e}")
-    # everything NumPy first; TensorFlow (Keras) only at the end, see measure_keras
-    results = measure_steps(keras=False, repeats=args.repeats, other=other)
-    epoch = measure_epoch(repeats=args.repeats, other=other)
-    batching = per_sample_vs_batched(repeats=args.repeats)
-    softmax = {k: softmax_backward_times(k, repeats=args.repeats) for k in (10, 100)}
-    if not args.no_keras:
-        for result in results:
-            measure_keras(result, repeats=args.repeats)
-    print(table(results, epoch))
+    print(f"same step as the hand-written one: largest difference {benchmark.check_same_step():.1e}")
+    # everything NumPy first; TensorFlow (Keras) only at the end, see benchmark.measure_keras
+    results = benchmark.measure_steps(keras=False, repeats=args.repeats, other=other)
+    epoch = benchmark.measure_epoch(repeats=args.repeats, other=other)
+    batching = benchmark.per_sample_vs_batched(repeats=args.repeats)
+    softmax = {k: benchmark.softmax_backward_times(k, repeats=args.repeats) for k in (10, 100)}
+    keras = {} if args.no_keras else benchmark.measure_keras(results, repeats=args.repeats)
+    print(benchmark.table(results, epoch))
     print(f"per-sample loop / batched compute_gradients (64-128-64-10, N=64): {batching:.1f}x")
     for k, t in softmax.items():
         print(
             f"softmax backward, N=256, K={k}: Jacobian loop / vectorised {t['loop / vectorised']:.0f}x, "
             f"vectorised / fused {t['vectorised / fused']:.1f}x"
         )
+    if keras:
+        print(f"Keras above: {keras['settings']}")
+        for dtype, rates in keras["products"].items():
+            print(f"TensorFlow products, {dtype}, GFLOP/s: " + ", ".join(f"{k} {v:.0f}" for k, v in rates.items()))
+    if args.keras_defaults and not args.no_keras:
+        defaults = benchmark.measure_keras_defaults(repeats=min(args.repeats, 10))
+        speeds = ", ".join(f"{case} {value:.0f}" for case, value in defaults["samples_per_s"].items())
+        print(f"Keras at TensorFlow's defaults ({defaults['settings']}), float32, samples/s: {speeds}")
 
 
 if __name__ == "__main__":

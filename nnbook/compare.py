@@ -87,6 +87,13 @@ def set_tensorflow_environment() -> None:
 
     Takes effect only before TensorFlow is first imported in the process; processes
     started afterwards (notebook kernels) inherit it.
+
+    Examples
+    --------
+    >>> import os
+    >>> set_tensorflow_environment()
+    >>> all(name in os.environ for name in TENSORFLOW_ENVIRONMENT)
+    True
     """
     for name, value in TENSORFLOW_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
@@ -97,6 +104,12 @@ def import_keras():
 
     Sets :data:`TENSORFLOW_ENVIRONMENT` first, so import Keras through this function
     (not ``import keras``) before anything else imports TensorFlow.
+
+    Examples
+    --------
+    >>> keras = import_keras()
+    >>> keras.backend.backend()
+    'tensorflow'
     """
     set_tensorflow_environment()
     try:
@@ -140,6 +153,21 @@ def to_keras(network: NeuralNetwork, *, logits: bool | None = None):
         A functional model of ``keras.layers.Dense`` layers in the network's dtype, each
         hidden one followed by ``BatchNormalization`` and ``Dropout`` when the network has
         them (named ``dense_{l}``, ``bn_{l}``, ``dropout_{l}``), with the kernel regularizer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnbook import CrossEntropyLoss, NeuralNetwork
+    >>> net = NeuralNetwork([2, 3, 2], ["tanh", "softmax"], rng=0)
+    >>> X, y = np.array([[0.5, -1.0], [1.5, 0.2]]), np.array([0, 1])
+    >>> model = to_keras(net)
+    >>> [layer.units for layer in keras_dense_layers(model)]
+    [3, 2]
+    >>> keras_dense_layers(model)[-1].activation.__name__  # softmax moves into the loss
+    'linear'
+    >>> probabilities = np.asarray(to_keras(net, logits=False)(X))  # with the softmax
+    >>> bool(np.allclose(probabilities, net.forward(X), rtol=0, atol=1e-15))
+    True
     """
     keras = import_keras()
     if logits is None:
@@ -168,7 +196,23 @@ def to_keras(network: NeuralNetwork, *, logits: bool | None = None):
 
 
 def keras_dense_layers(model) -> list:
-    """The ``keras.layers.Dense`` layers of ``model``, in order."""
+    """The ``keras.layers.Dense`` layers of ``model``, in order.
+
+    Parameters
+    ----------
+    model : keras.Model
+
+    Returns
+    -------
+    list of keras.layers.Dense
+
+    Examples
+    --------
+    >>> from nnbook import NeuralNetwork
+    >>> model = to_keras(NeuralNetwork([4, 8, 8, 3], ["relu", "relu", "softmax"], rng=0))
+    >>> [(layer.kernel.shape[0], layer.units) for layer in keras_dense_layers(model)]
+    [(4, 8), (8, 8), (8, 3)]
+    """
     keras = import_keras()
     return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
 
@@ -191,6 +235,17 @@ def keras_parameter_variables(model) -> list:
     ``BatchNormalization``, in the order of the layers: the order of
     :meth:`~nnbook.network.NeuralNetwork.parameters` (``layer0.W``, ``layer0.b``,
     ``bn0.gamma``, ...). A kernel is the transpose of ``W``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnbook import CrossEntropyLoss, NeuralNetwork
+    >>> net = NeuralNetwork([2, 3, 2], ["tanh", "softmax"], rng=0)
+    >>> X, y = np.array([[0.5, -1.0], [1.5, 0.2]]), np.array([0, 1])
+    >>> [tuple(v.shape) for v in keras_parameter_variables(to_keras(net))]  # kernel, bias, ...
+    [(2, 3), (3,), (3, 2), (2,)]
+    >>> [p.shape for _, p in net.parameters()]  # W, b, ...: each kernel is W.T
+    [(3, 2), (3,), (2, 3), (2,)]
     """
     keras = import_keras()
     out = []
@@ -208,7 +263,20 @@ def _keras_batch_norms(model) -> list:
 
 
 def copy_weights_to_keras(network: NeuralNetwork, model) -> None:
-    """Set each Keras ``kernel`` to ``W.T`` and ``bias`` to ``b``; gamma, beta and moving statistics of batch norm."""
+    """Set each Keras ``kernel`` to ``W.T`` and ``bias`` to ``b``; gamma, beta and moving statistics of batch norm.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnbook import CrossEntropyLoss, NeuralNetwork
+    >>> net = NeuralNetwork([2, 3, 2], ["tanh", "softmax"], rng=0)
+    >>> X, y = np.array([[0.5, -1.0], [1.5, 0.2]]), np.array([0, 1])
+    >>> model = to_keras(net)
+    >>> other = NeuralNetwork([2, 3, 2], ["tanh", "softmax"], rng=1)
+    >>> copy_weights_to_keras(other, model)
+    >>> bool(np.array_equal(keras_dense_layers(model)[0].kernel.numpy(), other.layers[0].W.T))
+    True
+    """
     dense = keras_dense_layers(model)
     if len(dense) != len(network.layers):
         raise ValueError(f"the Keras model has {len(dense)} Dense layers, the network {len(network.layers)}")
@@ -226,7 +294,19 @@ def copy_weights_to_keras(network: NeuralNetwork, model) -> None:
 
 
 def copy_weights_from_keras(model, network: NeuralNetwork) -> None:
-    """Set each ``W`` to the Keras ``kernel.T`` and ``b`` to ``bias`` (in place)."""
+    """Set each ``W`` to the Keras ``kernel.T`` and ``b`` to ``bias`` (in place).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnbook import CrossEntropyLoss, NeuralNetwork
+    >>> net = NeuralNetwork([2, 3, 2], ["tanh", "softmax"], rng=0)
+    >>> X, y = np.array([[0.5, -1.0], [1.5, 0.2]]), np.array([0, 1])
+    >>> other = NeuralNetwork([2, 3, 2], ["tanh", "softmax"], rng=1)
+    >>> copy_weights_from_keras(to_keras(net), other)  # other now holds net's weights
+    >>> all(np.array_equal(a, b) for (_, a), (_, b) in zip(other.parameters(), net.parameters()))
+    True
+    """
     dense = keras_dense_layers(model)
     if len(dense) != len(network.layers):
         raise ValueError(f"the Keras model has {len(dense)} Dense layers, the network {len(network.layers)}")
@@ -250,7 +330,18 @@ def copy_weights_from_keras(model, network: NeuralNetwork) -> None:
 
 
 def keras_loss(loss_fn, network: NeuralNetwork):
-    """The Keras loss that computes what ``loss_fn`` computes for ``network``."""
+    """The Keras loss that computes what ``loss_fn`` computes for ``network``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnbook import CrossEntropyLoss, NeuralNetwork
+    >>> net = NeuralNetwork([2, 3, 2], ["tanh", "softmax"], rng=0)
+    >>> X, y = np.array([[0.5, -1.0], [1.5, 0.2]]), np.array([0, 1])
+    >>> loss = keras_loss(CrossEntropyLoss(), net)  # net ends in softmax: from its logits
+    >>> type(loss).__name__, loss.from_logits
+    ('CategoricalCrossentropy', True)
+    """
     keras = import_keras()
     dtype = network.dtype.name
     if isinstance(loss_fn, MSELoss):
@@ -267,6 +358,13 @@ def keras_optimizer(optimizer, dtype: str = "float64"):
 
     Built while Keras' ``floatx`` is ``dtype`` and with hyper-parameters passed as NumPy
     scalars of that dtype, so that nothing is rounded to float32 on the way.
+
+    Examples
+    --------
+    >>> from nnbook import SGD
+    >>> optimizer = keras_optimizer(SGD(0.1, momentum=0.9, nesterov=True))
+    >>> type(optimizer).__name__, float(optimizer.momentum), optimizer.nesterov
+    ('SGD', 0.9, True)
     """
     keras = import_keras()
     # float64: NumPy scalars keep every digit; float32: Keras wants Python floats
@@ -320,6 +418,13 @@ def keras_schedule(schedule, dtype: str = "float64"):
     -------
     keras.optimizers.schedules.LearningRateSchedule
         The schedule of the same name with the same arguments.
+
+    Examples
+    --------
+    >>> from nnbook import ExponentialDecay
+    >>> schedule = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+    >>> float(schedule(20)), float(keras_schedule(schedule)(20))  # halved twice, on both sides
+    (0.025, 0.025)
     """
     keras = import_keras()
     f = np.float64 if np.dtype(dtype) == np.float64 else np.float32
@@ -356,7 +461,17 @@ def _keras_activation(activation):
 
 def keras_targets(y, network: NeuralNetwork, loss_fn) -> np.ndarray:
     """Targets in the form Keras' losses expect: one-hot rows (N, K) for categorical
-    cross-entropy, a column (N, 1) for one output, the targets themselves otherwise."""
+    cross-entropy, a column (N, 1) for one output, the targets themselves otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnbook import CrossEntropyLoss, NeuralNetwork
+    >>> net = NeuralNetwork([2, 3, 2], ["tanh", "softmax"], rng=0)
+    >>> X, y = np.array([[0.5, -1.0], [1.5, 0.2]]), np.array([0, 1])
+    >>> keras_targets(y, net, CrossEntropyLoss()).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
     n_out = network.layer_sizes[-1]
     y = np.asarray(y)
     if isinstance(loss_fn, CrossEntropyLoss) and n_out > 1:
@@ -371,6 +486,19 @@ def keras_gradients(model, X, y, loss, *, training: bool = True) -> tuple[float,
     ``[dkernel.T, dbias]`` (per BatchNormalization ``[dgamma, dbeta]``) flattened into a list
     in ``nnbook``'s order and layout (``layer0.W``, ``layer0.b``, ``bn0.gamma``, ...).
     ``training``: the mode of the model's call (``True``: batch statistics, random dropout).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnbook import CrossEntropyLoss, NeuralNetwork
+    >>> net = NeuralNetwork([2, 3, 2], ["tanh", "softmax"], rng=0)
+    >>> X, y = np.array([[0.5, -1.0], [1.5, 0.2]]), np.array([0, 1])
+    >>> from nnbook import rel_error
+    >>> ce = CrossEntropyLoss()
+    >>> value, grads = keras_gradients(to_keras(net), X, keras_targets(y, net, ce), keras_loss(ce, net))
+    >>> loss = net.compute_gradients(X, y, ce)  # nnbook's backward pass
+    >>> abs(value - loss) < 1e-12, max(rel_error(g, gk) for (_, g), gk in zip(net.gradients(), grads)) < 1e-10
+    (True, True)
     """
     import tensorflow as tf
 
@@ -391,6 +519,16 @@ def compare_forward(network: NeuralNetwork, X, y, loss_fn) -> dict:
     """Largest difference of the outputs and difference of the losses, nnbook vs Keras.
 
     The networks are compared on their logits when the loss is fused.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnbook import CrossEntropyLoss, NeuralNetwork
+    >>> net = NeuralNetwork([2, 3, 2], ["tanh", "softmax"], rng=0)
+    >>> X, y = np.array([[0.5, -1.0], [1.5, 0.2]]), np.array([0, 1])
+    >>> differences = compare_forward(net, X, y, CrossEntropyLoss())
+    >>> sorted(differences), max(differences.values()) < 1e-12
+    (['loss_diff', 'max_output_diff'], True)
     """
     model = to_keras(network)
     X = np.asarray(X, dtype=network.dtype)
@@ -408,6 +546,16 @@ def compare_gradients(network: NeuralNetwork, X, y, loss_fn, *, training: bool =
     Both in training mode by default (batch statistics); dropout in training draws
     different masks on the two sides, so compare a network with dropout with
     ``training=False``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnbook import CrossEntropyLoss, NeuralNetwork
+    >>> net = NeuralNetwork([2, 3, 2], ["tanh", "softmax"], rng=0)
+    >>> X, y = np.array([[0.5, -1.0], [1.5, 0.2]]), np.array([0, 1])
+    >>> errors = compare_gradients(net, X, y, CrossEntropyLoss())  # one relative error per parameter
+    >>> len(errors) == len(net.parameters()), max(errors.values()) < 1e-10
+    (True, True)
     """
     model = to_keras(network)
     X = np.asarray(X, dtype=network.dtype)
@@ -432,6 +580,13 @@ class TrajectoryComparison:
         The Keras twin after the same steps: what the two sides hold besides the
         parameters (the moving statistics of batch normalisation) and compute in the
         inference mode can be compared with the network's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = TrajectoryComparison(np.array([1.0, 0.5]), np.array([1.0, 0.5]), np.array([0.0, 2e-9]))
+    >>> t.loss_diff.tolist(), t.max_diff
+    ([0.0, 0.0], 2e-09)
     """
 
     loss_nnbook: np.ndarray
@@ -473,7 +628,8 @@ def compare_trajectories(
     steps : int
     batch_size : int or None
     rng : numpy.random.Generator, int or None
-        Draws the order of the mini-batches.
+        Draws the order of the mini-batches. None uses seed 0, so repeated calls draw the same
+        numbers; pass a Generator to vary them.
 
     Returns
     -------
@@ -571,12 +727,23 @@ def compare_with_tensorflow(
     activations : list, optional
         Default: ReLU hidden layers and a softmax output.
     rng : numpy.random.Generator, int or None
+        Draws the initial weights and Keras' seed. None uses seed 0, so repeated calls draw the
+        same numbers; pass a Generator to vary them.
 
     Returns
     -------
     dict
         ``{"nnbook": history, "keras": history}``, each with ``train_loss``,
         ``val_loss``, ``train_acc``, ``val_acc`` per epoch.
+
+    Examples
+    --------
+    >>> from nnbook.datasets import generate_spiral_data, train_val_split
+    >>> X, _, y = generate_spiral_data(20, 3, rng=0)
+    >>> X_train, X_val, y_train, y_val = train_val_split(X, y, rng=0)
+    >>> histories = compare_with_tensorflow(X_train, y_train, X_val, y_val, [2, 8, 3], epochs=2, rng=0)
+    >>> sorted(histories), len(histories["nnbook"]["val_acc"]), len(histories["keras"]["val_acc"])
+    (['keras', 'nnbook'], 2, 2)
     """
     from .training import train_network
 

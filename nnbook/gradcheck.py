@@ -135,6 +135,18 @@ def numerical_gradient(
     training : bool
         The mode of the network's passes (see :meth:`~nnbook.network.NeuralNetwork.forward`);
         with dropout in training, fix the masks first (:meth:`~nnbook.dropout.Dropout.set_mask`).
+
+    Examples
+    --------
+    >>> from nnbook import CrossEntropyLoss, NeuralNetwork
+    >>> net = NeuralNetwork([2, 3, 2], ["tanh", "softmax"], rng=0)
+    >>> X, y = np.array([[0.5, -1.0], [1.5, 0.2]]), np.array([0, 1])
+    >>> numerical = numerical_gradient(net, X, y, CrossEntropyLoss())
+    >>> list(numerical) == [name for name, _ in net.parameters()]  # one array per parameter
+    True
+    >>> loss = net.compute_gradients(X, y, CrossEntropyLoss())  # backpropagation, for comparison
+    >>> max(rel_error(numerical[name], g) for name, g in net.gradients()) < 1e-8
+    True
     """
     mode = {} if training else {"training": False}  # training is the default (and all a subclass may take)
     return {
@@ -163,6 +175,14 @@ class GradientCheckResult:
         See the attributes.
     analytic, numerical : dict of str to ndarray
         See the attributes.
+
+    Examples
+    --------
+    >>> result = GradientCheckResult({"W": 3e-9, "b": 2e-4}, 1e-7, analytic={}, numerical={})
+    >>> result.passed, result.max_error  # b fails the tolerance
+    (False, 0.0002)
+    >>> bool(GradientCheckResult({"W": 3e-9}, 1e-7, analytic={}, numerical={}))
+    True
     """
 
     errors: dict

@@ -162,6 +162,18 @@ def plot_training_history(history: dict, title: str = "Training History") -> Fig
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> history = {"train_loss": [1.1, 0.6, 0.4], "val_loss": [1.2, 0.7, 0.5],
+    ...            "train_acc": [0.4, 0.7, 0.9], "val_acc": [0.3, 0.6, 0.8]}
+    >>> fig = plot_training_history(history, title="Spirals")
+    >>> [ax.get_title() for ax in fig.axes]
+    ['Spirals: loss', 'Spirals: accuracy']
+    >>> fig.axes[0].lines[1].get_ydata().tolist()  # the validation loss, epoch by epoch
+    [1.2, 0.7, 0.5]
+    >>> plt.close(fig)
     """
     for key in ("train_loss", "val_loss"):
         if key not in history:
@@ -212,6 +224,18 @@ def plot_decision_boundary(
     -------
     matplotlib.figure.Figure
         The figure holding the axes.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from nnbook import NeuralNetwork
+    >>> from nnbook.datasets import generate_spiral_data
+    >>> X, _, y = generate_spiral_data(20, 3, rng=0)
+    >>> net = NeuralNetwork([2, 16, 3], ["relu", "softmax"], rng=0)  # untrained: any boundary
+    >>> fig = plot_decision_boundary(net, X, y, resolution=50, title="Untrained")
+    >>> fig.axes[0].get_title(), len(fig.axes[0].collections) >= 3  # regions, boundary, 3 classes of points
+    ('Untrained', True)
+    >>> plt.close(fig)
     """
     if network.layer_sizes[0] != 2:
         raise ValueError(f"plot_decision_boundary needs a network with 2 inputs, got {network.layer_sizes[0]}")

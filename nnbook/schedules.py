@@ -44,7 +44,19 @@ def _check_nonnegative(value, name: str):
 class LearningRateSchedule:
     """Base class: a schedule maps the step number ``t`` (int >= 0) to a learning rate.
 
-    Subclasses implement ``__call__(step)``.
+    Subclasses implement ``__call__(step)``; an optimizer given a schedule as its learning
+    rate calls it with its step count before every update.
+
+    Examples
+    --------
+    A constant rate that halves once, after 100 steps:
+
+    >>> class StepDown(LearningRateSchedule):
+    ...     def __call__(self, step):
+    ...         return np.float64(0.1 if step < 100 else 0.05)
+    >>> schedule = StepDown()
+    >>> float(schedule(0)), float(schedule(99)), float(schedule(100))
+    (0.1, 0.1, 0.05)
     """
 
     def __call__(self, step: int) -> np.float64:

@@ -1,4 +1,4 @@
-"""Check the book's PDF (``make pdf``): enough pages, every chapter, no raw TeX in its text.
+"""Check the book's PDF (``make pdf``): enough pages, every chapter, no raw TeX, nothing clipped.
 
 A formula MathJax did not typeset reaches the PDF as its TeX source (``$$``, ``\\frac``,
 ``\\begin{...}``); ``pdftotext`` (Debian's ``poppler-utils``) extracts the text, in which
@@ -7,6 +7,12 @@ typeset mathematics shows as symbols, not as TeX commands.
 Code listings are shown as they are, TeX in docstrings included: lines of the PDF that come
 from a code block of the printed page (``--html``, the ``<pre>`` blocks of the singlehtml
 build) are not reported.
+
+Nothing is clipped (``--html``): the printed page is opened in headless Chromium, laid out
+for print as ``tests/print_pdf.py`` lays it out (print media, the paper's column width, wide
+formulas scaled), and every element of the print layout that holds code, a formula, an output
+or a table is measured (:data:`MEASURE_LAYOUT`): one whose content is wider than its box (a
+scroll box, printed clipped with a scrollbar) or that reaches past the column is reported.
 
 Usage::
 
@@ -21,6 +27,48 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_browser import INSPECT_PAGE  # noqa: E402
+from chromium import Chromium  # noqa: E402
+from print_pdf import prepare_print_layout  # noqa: E402
+
+#: The elements of the print layout that must fit their box: code blocks, formulas, cell
+#: outputs, tables and the theme's containers around them. Returns one entry per element too wide.
+MEASURE_LAYOUT = r"""
+(() => {
+  const selector = 'pre, div.highlight, div.math, mjx-container[display="true"], table, '
+    + '.cell_output, .output, .pst-scrollable-table-container, .table-wrapper';
+  const column = document.documentElement.clientWidth;
+  const found = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const rect = el.getBoundingClientRect();
+    if (rect.width === 0 || rect.height === 0) continue;  // not printed (a folded cell)
+    const overflowX = getComputedStyle(el).overflowX;
+    const clipped = overflowX !== "visible" && el.scrollWidth > el.clientWidth + 1;
+    const zoom = parseFloat(getComputedStyle(el).zoom) || 1;
+    const right = Math.max(rect.right, rect.left + el.scrollWidth * zoom);
+    if (clipped || right > column + 1) {
+      const heading = (() => {
+        for (let node = el; node; node = node.previousElementSibling || node.parentElement) {
+          const h = node.matches && node.matches("section") ? node.querySelector("h1, h2, h3, h4") : null;
+          if (h) return h.textContent.replace("#", "").trim();
+        }
+        return "";
+      })();
+      found.push({
+        element: el.tagName.toLowerCase() + (el.className && typeof el.className === "string"
+          ? "." + el.className.trim().split(/\s+/).join(".") : ""),
+        text: el.textContent.replace(/\s+/g, " ").trim().slice(0, 70),
+        content: Math.round(Math.max(el.scrollWidth, rect.width)),
+        box: Math.round(clipped ? el.clientWidth : column - rect.left),
+        section: heading.slice(0, 60),
+      });
+    }
+  }
+  return found;
+})()
+"""
 
 # TeX that must never be visible to a reader. Code listings in the book do not contain
 # these (a backslash-command inside a Python string would be the one exception to watch).
@@ -75,11 +123,27 @@ def missing_titles(text: str, titles: list[str]) -> list[str]:
     return [title for title in titles if _collapse(title) not in flat]
 
 
+def too_wide(page_path: Path, timeout: float = 600) -> list[str]:
+    """The elements of ``page_path``'s print layout that are wider than their box (see above)."""
+    with Chromium(timeout=timeout) as browser:
+        page = browser.new_page()
+        page.send("Network.setBlockedURLs", {"urls": ["http://*", "https://*", "ws://*", "wss://*"]})
+        page.goto(page_path.resolve().as_uri(), timeout=timeout)
+        page.evaluate(INSPECT_PAGE, timeout=timeout)  # MathJax done, images loaded
+        prepare_print_layout(page)
+        found = page.evaluate(MEASURE_LAYOUT, timeout=timeout)
+    return [
+        f'{item["element"]} ({item["content"]} px in a {item["box"]} px box) in "{item["section"]}": {item["text"]}'
+        for item in found
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pdf", type=Path)
     parser.add_argument("--html", type=Path, help="the printed page, for its code blocks")
     parser.add_argument("--min-pages", type=int, default=100)
+    parser.add_argument("--no-layout", action="store_true", help="skip measuring the print layout")
     args = parser.parse_args(argv)
     pages = page_count(args.pdf)
     page_html = args.html.read_text(encoding="utf-8") if args.html else ""
@@ -97,8 +161,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.pdf}: raw TeX in {len(leftovers)} lines:", *leftovers[:20],
               sep="\n  ", file=sys.stderr)  # fmt: skip
         status = 1
+    wide = too_wide(args.html) if args.html and not args.no_layout else []
+    if wide:
+        print(f"{args.html}: {len(wide)} elements of the print layout wider than their box:", *wide[:40],
+              sep="\n  ", file=sys.stderr)  # fmt: skip
+        status = 1
     if status == 0:
-        print(f"{args.pdf}: {pages} pages, all {len(titles)} chapter titles, no raw TeX")
+        layout = ", nothing wider than its box" if args.html and not args.no_layout else ""
+        print(f"{args.pdf}: {pages} pages, all {len(titles)} chapter titles, no raw TeX{layout}")
     return status
 
 

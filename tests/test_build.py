@@ -297,6 +297,156 @@ def test_rebuild_after_nnbook_change_shows_new_values(probe_book):
     assert "0.5" in notebook.read_text()
 
 
+# -- (c') ... and so does a change to anything else a page executes ---------------------------
+# Three chapters: one that runs nnbook only, one that runs a gallery script (runpy), one that
+# imports a module of the repository's benchmarks/. Each input is changed in turn; only the
+# pages that depend on it execute again (the log of the prefetch, -j 2, names each page).
+INPUTS_CHAPTERS = {
+    "plain": """
+        # Plain
+
+        The value is {glue:text}`plain_value`.
+
+        ```{code-cell} python
+        import nnbook
+        from myst_nb import glue
+
+        glue("plain_value", nnbook.__name__, display=False)
+        ```
+        """,
+    "runs_example": """
+        # Runs an example
+
+        The example says {glue:text}`example_value`.
+
+        ```{code-cell} python
+        import runpy
+
+        from myst_nb import glue
+
+        script = runpy.run_path("examples/plot_inputs.py", run_name="chapter")
+        glue("example_value", script["VALUE"], display=False)
+        ```
+        """,
+    "imports_bench": """
+        # Imports a benchmark module
+
+        The benchmark says {glue:text}`bench_value`.
+
+        ```{code-cell} python
+        import sys
+
+        from myst_nb import glue
+
+        sys.path.insert(0, "../benchmarks")
+        import probe_bench
+
+        glue("bench_value", probe_bench.VALUE, display=False)
+        ```
+        """,
+}
+INPUTS_EXAMPLE = '''
+"""
+Inputs
+======
+
+A value that a chapter runs.
+"""
+
+VALUE = "EXAMPLE-ONE"
+print(VALUE)
+'''
+
+
+def executed_pages(result: subprocess.CompletedProcess) -> set[str]:
+    """The pages whose notebook the prefetch executed (``-j 2``)."""
+    return set(re.findall(r"executing notebooks\.\.\. \[\s*\d+%\] (\S+)", result.log))
+
+
+def fake_distribution(root: Path, name: str, version: str) -> Path:
+    """A ``<name>-<version>.dist-info`` in ``root`` (first on the build's ``sys.path``):
+    :mod:`importlib.metadata` then reports that version, as after an upgrade."""
+    info = root / f"{name}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    return info
+
+
+def test_page_inputs_are_found_in_the_code():
+    sys.path.insert(0, str(BOOK / "_ext"))
+    from nnbook_build import page_inputs
+
+    def names(code):
+        return [path.name for path in page_inputs(code, ROOT)]
+
+    assert names('runpy.run_path("../examples/plot_pathology_classifier.py")') == ["plot_pathology_classifier.py"]
+    assert names("import train_step as bench") == ["train_step.py"]
+    assert names("import os, train_step") == ["train_step.py"]
+    assert names("from train_step import table") == ["train_step.py"]
+    assert names("from nnbook import train_step\nnet.train_step(X, y)\nimport nnbook.train_step") == []
+
+
+def test_rebuild_after_a_page_input_changes_reexecutes_that_page_only(tmp_path):
+    root = make_book(tmp_path / "inputs", INPUTS_CHAPTERS["plain"], {"plot_inputs.py": INPUTS_EXAMPLE})
+    book = root / "book"
+    (book / "chapter.md").rename(book / "plain.md")
+    for name in ("runs_example", "imports_bench"):
+        (book / f"{name}.md").write_text(FRONT_MATTER + textwrap.dedent(INPUTS_CHAPTERS[name]))
+    (book / "index.md").write_text(
+        "# A test book\n\n```{toctree}\nplain\nruns_example\nimports_bench\nGallery <gallery/index>\n```\n"
+    )
+    (root / "benchmarks").mkdir()
+    bench = root / "benchmarks" / "probe_bench.py"
+    bench.write_text('VALUE = "BENCH-ONE"\n')
+    example = book / "examples" / "plot_inputs.py"
+    html = root / "_build" / "html"
+    everything = {"plain", "runs_example", "imports_bench"}
+
+    first = sphinx_build(root, jobs=2)
+    assert first.returncode == 0, first.log[-4000:]
+    assert executed_pages(first) == everything
+    assert "The example says EXAMPLE-ONE" in html_text(html / "runs_example.html")
+    assert "The benchmark says BENCH-ONE" in html_text(html / "imports_bench.html")
+
+    # No change: nothing executes, nothing is re-read, the gallery is skipped.
+    same = sphinx_build(root, jobs=2)
+    assert same.returncode == 0, same.log[-4000:]
+    assert executed_pages(same) == set() and not executed(same), same.log[-4000:]
+    assert "0 added, 0 changed, 0 removed" in same.log
+    assert "excluding 1 file that had previously been run" in same.log
+
+    # The gallery script a chapter runs: that chapter executes again (and the example).
+    example.write_text(INPUTS_EXAMPLE.replace("EXAMPLE-ONE", "EXAMPLE-TWO"))
+    changed = sphinx_build(root, jobs=2)
+    assert changed.returncode == 0, changed.log[-4000:]
+    assert executed_pages(changed) == {"runs_example"}, changed.log[-4000:]
+    assert "The example says EXAMPLE-TWO" in html_text(html / "runs_example.html")
+    assert "EXAMPLE-TWO" in html_text(html / "gallery" / "plot_inputs.html")
+
+    # The repository module a chapter imports: that chapter executes again.
+    bench.write_text('VALUE = "BENCH-TWO"\n')
+    changed = sphinx_build(root, jobs=2)
+    assert changed.returncode == 0, changed.log[-4000:]
+    assert executed_pages(changed) == {"imports_bench"}, changed.log[-4000:]
+    assert "The benchmark says BENCH-TWO" in html_text(html / "imports_bench.html")
+    assert "excluding 1 file that had previously been run" in changed.log  # the example does not import it
+
+    # A library upgrade (Keras 99, as importlib.metadata now reports): every page and example.
+    fake = fake_distribution(root, "keras", "99.0")
+    upgraded = sphinx_build(root, jobs=2)
+    assert upgraded.returncode == 0, upgraded.log[-4000:]
+    assert executed_pages(upgraded) == everything, upgraded.log[-4000:]
+    assert "excluding 1 file that had previously been run" not in upgraded.log
+    # ... and back: the results of the installed version come from the cache again.
+    shutil.rmtree(fake)
+    back = sphinx_build(root, jobs=2)
+    assert back.returncode == 0, back.log[-4000:]
+    assert executed_pages(back) == set() and not executed(back), back.log[-4000:]
+    assert "The benchmark says BENCH-TWO" in html_text(html / "imports_bench.html")
+    # The key is the build's: the downloadable notebook does not carry it.
+    assert "nnbook_inputs" not in (html / "_sources" / "imports_bench.ipynb").read_text()
+
+
 def test_every_stylesheet_is_linked_with_its_checksum(probe_book):
     """Every page links every local stylesheet the same way, with its checksum (``?v=``).
 
@@ -422,3 +572,40 @@ def test_printed_output_does_not_depend_on_where_the_kernel_cut_it():
     assert all(render.coalesce_streams(outputs)[0]["text"] == table for outputs in cuts)
     # ... which myst-nb alone does not (the reason for the patch).
     assert coalesce_streams([stream("header"), stream("\nrow 1\n"), stream("row 2\n")])[0]["text"] != table
+
+
+# -- what a reader downloads: the wheel and the versions ---------------------------------------------
+def test_the_wheel_is_byte_identical_and_rebuilt_only_when_its_sources_change(tmp_path, monkeypatch):
+    sys.path.insert(0, str(BOOK / "_ext"))
+    import nnbook_build
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, root / name)
+    shutil.copytree(ROOT / "nnbook", root / "nnbook", ignore=shutil.ignore_patterns("__pycache__"))
+    first = nnbook_build.build_wheel(root, tmp_path / "a" / "html" / "install")
+    second = nnbook_build.build_wheel(root, tmp_path / "b" / "html" / "install")
+    assert first.name == nnbook_build.wheel_name(root) and first.name.endswith("-py3-none-any.whl")
+    assert first.read_bytes() == second.read_bytes()
+    assert not (root / "build").exists()  # built from a copy: the repository stays clean
+    # Unchanged sources: the wheel is not built again; a changed module: it is.
+    stamp = first.stat().st_mtime_ns
+    assert nnbook_build.build_wheel(root, first.parent).stat().st_mtime_ns == stamp
+    with (root / "nnbook" / "datasets.py").open("a") as module:
+        module.write("\n# changed\n")
+    assert nnbook_build.build_wheel(root, first.parent).read_bytes() != second.read_bytes()
+
+
+def test_constraints_pin_the_installed_versions():
+    import importlib.metadata
+
+    sys.path.insert(0, str(BOOK / "_ext"))
+    import nnbook_build
+
+    pins = nnbook_build.installed_versions()
+    assert f"numpy=={importlib.metadata.version('numpy')}" in pins
+    assert f"myst-nb=={importlib.metadata.version('myst-nb')}" in pins
+    assert not any(pin.startswith(("nnbook==", "pip==", "setuptools==")) for pin in pins)
+    assert pins == sorted(pins)

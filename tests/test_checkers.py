@@ -165,6 +165,35 @@ def test_browser_check_catches_a_broken_page(tmp_path):
     assert "1 formulas but MathJax did not load" in problems
 
 
+WIDE_PAGE = """<html><head><style>
+pre.scrolls {{ white-space: pre; overflow-x: auto; }}
+</style>{css}</head><body>
+<section><h2>Code</h2>
+<div class="highlight"><pre class="scrolls">{long_line}</pre></div>
+<pre>short</pre>
+<div class="cell_output" style="width: 1500px">an output laid out wider than the page</div>
+<table><tr><td style="white-space: nowrap">{long_words}</td></tr></table>
+</section></body></html>"""
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+def test_print_layout_wider_than_its_box_is_reported(tmp_path):
+    """A code line in a scroll box and an output wider than the printed column are found (a
+    table too wide is scaled to the column, as print_pdf.py does); the book's print stylesheet
+    (book/_static/nnbook-print.css) makes the same page fit."""
+    long_line = "x = compute(" + ", ".join(f"argument_{i}" for i in range(40)) + ")"
+    long_words = " ".join(["a_rather_long_identifier_in_a_table_cell"] * 30)
+    page = tmp_path / "wide.html"
+    page.write_text(WIDE_PAGE.format(css="", long_line=long_line, long_words=long_words))
+    found = check_pdf.too_wide(page, timeout=60)
+    assert len(found) == 2, found
+    assert found[0].startswith("pre.scrolls (") and 'in "Code": x = compute(argument_0' in found[0]
+    assert found[1].startswith("div.cell_output (1500 px in a ")
+    css = (ROOT / "book" / "_static" / "nnbook-print.css").read_text()
+    page.write_text(WIDE_PAGE.format(css=f"<style>{css}</style>", long_line=long_line, long_words=long_words))
+    assert check_pdf.too_wide(page, timeout=60) == []
+
+
 # -- check_notebooks ---------------------------------------------------------------------------------
 def _notebook(path: Path, executed: bool, ids: bool = True) -> Path:
     cell = nbformat.v4.new_code_cell("print(1 + 1)")
@@ -196,3 +225,25 @@ def test_rerun_notebook_must_print_the_same(tmp_path):
     notebook.cells[1].outputs[0].text = "3\n"  # the book printed something else
     nbformat.write(notebook, path)
     assert check_notebooks.run_notebook(path) == ["output 0: book '3\\n' != fresh run '2\\n'"]
+
+
+def test_notebook_that_needs_the_repository_is_reported():
+    allowed = check_notebooks.reader_modules()
+    assert {"nnbook", "numpy", "sklearn", "myst_nb", "keras", "json"} <= allowed
+    assert "pytest" not in allowed  # a test tool, not something a reader installs
+
+    def problems(*sources):
+        cells = [nbformat.v4.new_code_cell(source) for source in sources]
+        return check_notebooks.repository_uses(nbformat.v4.new_notebook(cells=cells), allowed)
+
+    assert problems("import numpy as np\nfrom myst_nb import glue\nfrom nnbook import benchmark") == []
+    assert problems('import runpy\nrunpy.run_path("../examples/plot_x.py")') == [
+        "cell 0: a path out of the notebook's folder (../)",
+        "cell 0: the repository's book/examples/",
+        "cell 0: runs a script of the repository (runpy)",
+    ]
+    assert problems("import sys\nsys.path.insert(0, 'benchmarks')", "import train_step") == [
+        "cell 0: the repository's benchmarks/",
+        "cell 0: changes sys.path",
+        "cell 1: imports train_step, which nnbook[notebooks,compare] does not install",
+    ]

@@ -4,14 +4,20 @@
 (``_ext`` is in ``exclude_patterns``: it is code, not a page). Each hook guards against a
 silent failure:
 
-- **Cache key** (:func:`nnbook_source_hash`): executed results are keyed on the source of the
-  ``nnbook`` package. ``conf.py`` names the jupyter-cache directory after the hash and sets the
-  config value ``nnbook_source_hash_value`` (registered here with rebuild ``"env"``): a changed
-  package makes Sphinx re-read every page and myst-nb execute into a new cache directory.
+- **Cache key**: a page's executed results are keyed on everything the page executes.
+  :func:`execution_key` hashes the source of the ``nnbook`` package and the installed versions
+  of the libraries that compute results (:data:`RESULT_LIBRARIES`, Python's too); ``conf.py``
+  names the jupyter-cache directory after it and sets the config value
+  ``nnbook_execution_key`` (registered here with rebuild ``"env"``): a changed package or an
+  upgraded library makes Sphinx re-read every page and myst-nb execute into a new cache
+  directory. The repository files a page runs or imports (a gallery script, a benchmark
+  module: :func:`page_inputs`) are keyed per page: their hash goes into the notebook's
+  ``kernelspec`` metadata, which jupyter-cache hashes with the code (a new cache entry), and
+  ``env-get-outdated`` makes Sphinx re-read exactly the pages whose inputs changed.
 - **Gallery invalidation**: sphinx-gallery re-runs an example only when the example's own source
-  changed; when the package hash changed, its ``.md5`` files are deleted, so every example runs
-  again. (sphinx-gallery's ``run_stale_examples = True`` is no substitute: it re-runs every
-  example on every build, changed or not.)
+  changed; when the execution key changed, its ``.md5`` files are deleted, so every example
+  runs again. (sphinx-gallery's ``run_stale_examples = True`` is no substitute: it re-runs
+  every example on every build, changed or not.)
 - **Zip normaliser**: the gallery's download zips get the ``SOURCE_DATE_EPOCH`` timestamp.
 - **Static files written late**: myst-nb and sphinx-exercise copy their stylesheets into
   ``_static`` only when the build has finished. Sphinx appends a checksum (``?v=...``) to an
@@ -74,16 +80,32 @@ logger = logging.getLogger("nnbook")
 
 
 # -- cache key -------------------------------------------------------------------------------
+#: The installed libraries whose version can change what a page computes or shows. Their
+#: versions (and Python's) are part of every page's key: an upgrade re-executes the book.
+RESULT_LIBRARIES = (
+    "numpy", "scipy", "scikit-learn", "matplotlib", "pillow", "tensorflow", "tensorflow-cpu",
+    "keras", "ml-dtypes", "threadpoolctl", "tqdm", "myst-nb", "jupyter-cache", "nbclient",
+    "ipykernel", "sphinx-gallery",
+)  # fmt: skip
+
+#: Repository files outside the package that a chapter might run or import (relative to the
+#: root). A chapter's code cells that name one of them (``"plot_x.py"``, ``import train_step``)
+#: make it part of that chapter's key.
+REPO_INPUT_GLOBS = ("book/examples/*.py", "benchmarks/*.py")
+
+
 def nnbook_source_hash(package_dir: Path, root: Path) -> str:
     """Return a SHA-256 over the paths and contents of ``package_dir/**/*.py``.
 
     Paths are taken relative to ``root`` (the directory of ``conf.py``), so the hash is the
     same in every clone and every temporary copy of the repository.
     """
+    return _files_hash([path for path in sorted(package_dir.rglob("*.py")) if "__pycache__" not in path.parts], root)
+
+
+def _files_hash(paths: list[Path], root: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(package_dir.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
+    for path in paths:
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
@@ -91,23 +113,137 @@ def nnbook_source_hash(package_dir: Path, root: Path) -> str:
     return digest.hexdigest()
 
 
+def library_versions(names=RESULT_LIBRARIES) -> dict[str, str]:
+    """``{distribution: version}`` of the installed libraries (``"-"``: not installed), and Python's.
+
+    Read with :mod:`importlib.metadata`, which finds the first distribution of that name on
+    ``sys.path``, exactly as the kernels' imports do.
+    """
+    import importlib.metadata
+    import platform
+
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "-"
+    return versions
+
+
+def execution_key(root: Path, package: str = "nnbook") -> str:
+    """The part of every page's key that all pages share: the package and the library versions.
+
+    A SHA-256 over the package's source (:func:`nnbook_source_hash`) and
+    :func:`library_versions`. ``conf.py`` names the jupyter-cache directory after it and sets
+    it as the config value ``nnbook_execution_key``: when it changes, Sphinx re-reads every
+    page, every notebook executes again and every gallery example runs again.
+    """
+    digest = hashlib.sha256(nnbook_source_hash(root / package, root).encode())
+    digest.update(json.dumps(library_versions(), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def page_inputs(code: str, root: Path) -> list[Path]:
+    """The repository files (:data:`REPO_INPUT_GLOBS`) that the code of a page runs or imports.
+
+    A file counts when the code names it (``plot_pathology_classifier.py``, as a string or a
+    path) or imports it as a module (``import train_step``, ``from train_step import ...``).
+    """
+    found = []
+    for path in sorted({p for pattern in REPO_INPUT_GLOBS for p in root.glob(pattern)}):
+        name, stem = re.escape(path.name), re.escape(path.stem)
+        named = re.search(rf"(?<![\w.]){name}\b", code)
+        imported = re.search(rf"^[ \t]*(from[ \t]+{stem}\b|import[ \t]+([\w.]+[ \t]*,[ \t]*)*{stem}\b)", code, re.M)
+        if named or imported:
+            found.append(path)
+    return found
+
+
+def page_input_key(code: str, root: Path) -> str:
+    """A SHA-256 over the paths and contents of :func:`page_inputs` (``""`` when there are none)."""
+    paths = page_inputs(code, root)
+    return _files_hash(paths, root) if paths else ""
+
+
+def _page_code(path: Path) -> str:
+    return "\n".join(_CODE_CELL.findall(path.read_text(encoding="utf8")))
+
+
+#: The key of the page's own inputs is stored in the notebook's ``kernelspec`` metadata, which
+#: jupyter-cache hashes with the code cells: a changed input means a new cache entry.
+KERNELSPEC_KEY = "nnbook_inputs"
+_ROOT: Path | None = None  # the repository (conf.py's directory), set in setup()
+
+
+def add_page_input_key(notebook, root: Path | None = None) -> None:
+    """Put the key of the notebook's repository inputs into its ``kernelspec`` (in place).
+
+    Nothing changes for a notebook that runs no repository file but the package.
+    """
+    root = root or _ROOT
+    code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    key = page_input_key(code, root) if root is not None else ""
+    kernelspec = notebook.metadata.get("kernelspec")
+    if kernelspec is None:
+        return
+    if key:
+        kernelspec[KERNELSPEC_KEY] = key
+    else:
+        kernelspec.pop(KERNELSPEC_KEY, None)
+
+
+def key_notebooks_on_their_inputs() -> None:
+    """Make myst-nb key every page's execution on its repository inputs too (see above)."""
+    import myst_nb.sphinx_ as sphinx_
+
+    if getattr(sphinx_.create_client, "nnbook_keyed", False):
+        return
+    original = sphinx_.create_client
+
+    def create_client(notebook, *args, **kwargs):
+        add_page_input_key(notebook)
+        return original(notebook, *args, **kwargs)
+
+    create_client.nnbook_keyed = True
+    sphinx_.create_client = create_client
+
+
+def pages_with_changed_inputs(app, env, added, changed, removed) -> list[str]:
+    """``env-get-outdated``: the pages whose repository inputs changed, to be read (and so
+    executed) again. Sphinx itself re-reads a page only when its own source changed."""
+    root = Path(app.confdir)
+    old = getattr(env, "nnbook_page_input_keys", {})
+    new = {}
+    for docname in env.found_docs:
+        path = Path(env.doc2path(docname))
+        if path.suffix == ".md":
+            new[docname] = page_input_key(_page_code(path), root)
+    env.nnbook_page_input_keys = new
+    outdated = sorted(doc for doc, key in new.items() if doc in old and old[doc] != key)
+    if outdated:
+        logger.info("nnbook: the repository files these pages run changed: %s", ", ".join(outdated))
+    return outdated
+
+
 def _gallery_dir(app) -> Path:
     return Path(app.srcdir) / app.config.sphinx_gallery_conf["gallery_dirs"]
 
 
-def invalidate_gallery_cache(gallery_dir: Path, source_hash: str) -> None:
-    """Delete sphinx-gallery's per-example ``.md5`` files when nnbook changed.
+def invalidate_gallery_cache(gallery_dir: Path, key: str) -> None:
+    """Delete sphinx-gallery's per-example ``.md5`` files when the package or a library changed.
 
-    The hash of the package the examples last ran against is kept in
-    ``<gallery>/.nnbook-source-hash``.
+    The :func:`execution_key` the examples last ran with is kept in
+    ``<gallery>/.nnbook-execution-key``. (sphinx-gallery itself re-runs an example when the
+    example's own source changed.)
     """
-    marker = gallery_dir / ".nnbook-source-hash"
-    if marker.is_file() and marker.read_text().strip() == source_hash:
+    marker = gallery_dir / ".nnbook-execution-key"
+    if marker.is_file() and marker.read_text().strip() == key:
         return
     for md5_file in gallery_dir.rglob("*.py.md5"):
         md5_file.unlink()
     gallery_dir.mkdir(parents=True, exist_ok=True)
-    marker.write_text(source_hash + "\n")
+    marker.write_text(key + "\n")
 
 
 # -- reproducible gallery zips -----------------------------------------------------------------
@@ -309,8 +445,10 @@ def forget_environment_after_warnings(app, exception) -> None:
 # -- executed notebooks for download -----------------------------------------------------------
 NOTEBOOK_NOTE = """\
 *This notebook is the page "{title}" of the nnbook textbook, executed when the book was built
-(outputs included). Its code cells run top to bottom in a fresh kernel with `nnbook` and
-`myst-nb` (for `glue`) installed. Its text is the book's MyST Markdown: the numbers the text
+(outputs included). Its code cells run top to bottom in a fresh kernel, in any folder, with
+`pip install "nnbook[notebooks]"` (the package, and myst-nb for `glue`; add the `compare` extra
+for the pages that use TensorFlow/Keras; the book's build report offers the wheel and the exact
+versions it was built with). Its text is the book's MyST Markdown: the numbers the text
 quotes from the cells are filled in, but Jupyter shows other MyST roles (such as `{{eq}}` and
 `{{doc}}`) and directives (such as `{{exercise}}`) as raw text; the HTML book renders them.*
 """
@@ -409,6 +547,7 @@ def normalized_notebook(notebook, title: str) -> str:
         cell.metadata.pop("execution", None)  # timestamps, if a client recorded them
     for key in ("source_map", "file_format"):
         notebook.metadata.pop(key, None)
+    notebook.metadata.get("kernelspec", {}).pop(KERNELSPEC_KEY, None)  # the build's, not the reader's
     nbformat.validate(notebook)
     return nbformat.writes(notebook)
 
@@ -500,8 +639,275 @@ def _doc_reference(fromdoc: str, todoc: str, text: str):
 
 
 def rewrite_gallery_time_pages(app, env):
-    """Write the pages with a gallery-times table in every build (the times may be new)."""
-    return [doc for doc, meta in env.metadata.items() if meta.get("nnbook_gallery_times")]
+    """Write the pages of the build report in every build (the times may be new)."""
+    return [doc for doc, meta in env.metadata.items() if meta.get("nnbook_gallery_times") or meta.get("nnbook_rewrite")]
+
+
+# -- build report: the machine, the versions, what was executed in this build ----------------------
+def _simple_table(header: tuple[str, ...], rows: list[tuple], widths: tuple[int, ...]):
+    """A docutils table of paragraphs (a cell may be a node instead of text)."""
+    table = nodes.table(classes=["colwidths-auto"])
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    group += [nodes.colspec(colwidth=width) for width in widths]
+    head = nodes.thead()
+    group += head
+    head += nodes.row("", *[nodes.entry("", nodes.paragraph(text=text)) for text in header])
+    body = nodes.tbody()
+    group += body
+    for row in rows:
+        cells = []
+        for cell in row:
+            paragraph = nodes.paragraph()
+            paragraph += cell if isinstance(cell, nodes.Node) else nodes.Text(str(cell))
+            cells.append(nodes.entry("", paragraph))
+        body += nodes.row("", *cells)
+    return table
+
+
+def machine_description() -> dict[str, str]:
+    """The CPU model, the number of cores and the operating system of the building machine."""
+    import platform
+
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    if hasattr(os, "sched_getaffinity"):
+        usable = len(os.sched_getaffinity(0))
+    else:  # pragma: no cover - macOS, Windows
+        usable = os.cpu_count()
+    return {
+        "CPU": model,
+        "cores": f"{usable} usable by the build ({os.cpu_count()} in the machine)",
+        "operating system": f"{platform.system()} {platform.release()} ({platform.machine()})",
+    }
+
+
+class BuildEnvironmentNode(nodes.General, nodes.Element):
+    """Placeholder for the machine and the versions of this build (filled in when written)."""
+
+
+class BuildEnvironment(SphinxDirective):
+    """``nnbook-build-environment``: the machine, the library versions and the reader's downloads."""
+
+    def run(self):
+        self.env.metadata[self.env.docname]["nnbook_rewrite"] = True
+        return [BuildEnvironmentNode()]
+
+
+class ExecutionTableNode(nodes.General, nodes.Element):
+    """Placeholder for the table of every executed page (filled in when written)."""
+
+
+class ExecutionTable(SphinxDirective):
+    """``nnbook-execution-table``: each chapter's run time and whether this build executed it."""
+
+    def run(self):
+        self.env.metadata[self.env.docname]["nnbook_rewrite"] = True
+        return [ExecutionTableNode()]
+
+
+_CACHE_RECORDS_BEFORE: set | None = None  # the jupyter-cache records that existed when the build began
+
+
+def remember_cache_records(app) -> None:
+    """Note the execution cache's records at the start of the build: a record that is not among
+    them was executed in this build (by the prefetch or while reading)."""
+    global _CACHE_RECORDS_BEFORE
+    path = getattr(getattr(app.env, "mystnb_config", None), "execution_cache_path", None)
+    if not path or app.config.nb_execution_mode != "cache":
+        return
+    from jupyter_cache import get_cache
+
+    _CACHE_RECORDS_BEFORE = {record.pk for record in get_cache(path).list_cache_records()}
+
+
+def executed_in_this_build(app) -> set[Path]:
+    """The source files of the pages whose notebook was executed in this build."""
+    path = getattr(getattr(app.env, "mystnb_config", None), "execution_cache_path", None)
+    if not path or _CACHE_RECORDS_BEFORE is None:
+        return set()
+    from jupyter_cache import get_cache
+
+    records = get_cache(path).list_cache_records()
+    return {Path(record.uri).resolve() for record in records if record.pk not in _CACHE_RECORDS_BEFORE}
+
+
+class BuildReportTransform(SphinxPostTransform):
+    default_priority = 8  # before the references are resolved
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(BuildEnvironmentNode)):
+            node.replace_self(self.environment_nodes())
+        for node in list(self.document.findall(ExecutionTableNode)):
+            node.replace_self(self.execution_nodes())
+
+    def environment_nodes(self) -> list:
+        versions = library_versions()
+        tensorflow = versions.get("tensorflow-cpu", "-")
+        if tensorflow == "-":
+            tensorflow = versions.get("tensorflow", "-")
+        rows = list(machine_description().items())
+        rows += [("Python", versions["python"]), ("NumPy", versions["numpy"]), ("TensorFlow", tensorflow),
+                 ("Keras", versions["keras"])]  # fmt: skip
+        machine = _simple_table(("", "this build"), rows, (30, 70))
+        libraries = _simple_table(
+            ("library", "version"), [(name, version) for name, version in versions.items() if version != "-"], (50, 50)
+        )
+        return [machine, nodes.paragraph(text="Every library whose version is part of the execution key:"), libraries]
+
+    def execution_nodes(self) -> list:
+        from myst_nb.sphinx_ import NbMetadataCollector
+
+        executed = executed_in_this_build(self.app)
+        rows = []
+        for docname, data in sorted(NbMetadataCollector.get_doc_data(self.env).items()):
+            exec_data = data.get("exec_data")
+            if not exec_data:
+                continue
+            source = Path(self.env.doc2path(docname)).resolve()
+            when = "in this build" if source in executed else "in an earlier build (from the cache)"
+            runtime = exec_data.get("runtime")
+            title = self.env.titles.get(docname)
+            link = _doc_reference(self.env.docname, docname, title.astext() if title else docname)
+            rows.append((link, when, f"{runtime:.1f}" if runtime is not None else "-"))
+        table = _simple_table(("Chapter", "Executed", "Run time (s)"), rows, (60, 25, 15))
+        n_now = sum(row[1] == "in this build" for row in rows)
+        total = sum(float(row[2]) for row in rows if row[2] != "-")
+        caption = nodes.paragraph(
+            text=f"{len(rows)} pages executed as notebooks, {n_now} of them in this build; "
+            f"{total:.0f} s of execution in all."
+        )
+        return [table, caption]
+
+
+# -- the package for readers: the wheel and the versions ------------------------------------------
+#: The folder of the HTML output that holds the reader's downloads.
+INSTALL_DIR = "install"
+#: Never pinned in the constraints file: the tools that install the rest, and nnbook itself.
+_NOT_CONSTRAINED = {"nnbook", "pip", "setuptools", "wheel"}
+
+
+def installed_versions() -> list[str]:
+    """``name==version`` of every installed distribution (the first of a name on ``sys.path``,
+    as imports find it), sorted; nnbook and the installers left out."""
+    import importlib.metadata
+
+    found: dict[str, str] = {}
+    for dist in importlib.metadata.distributions():
+        name = re.sub(r"[-_.]+", "-", dist.metadata["Name"] or "").lower()
+        if name and name not in found and name not in _NOT_CONSTRAINED:
+            found[name] = f"{name}=={dist.version}"
+    return sorted(found.values())
+
+
+def wheel_name(root: Path) -> str | None:
+    """The file name of the package's wheel (from pyproject.toml), or None without one."""
+    import tomllib
+
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return None
+    project = tomllib.loads(pyproject.read_text())["project"]
+    return f"{project['name'].replace('-', '_')}-{project['version']}-py3-none-any.whl"
+
+
+def build_wheel(root: Path, target_dir: Path) -> Path | None:
+    """Build the package's wheel into ``target_dir``, reproducibly; None without a pyproject.toml.
+
+    ``pip wheel`` without build isolation (offline: setuptools comes with the ``book`` extra)
+    from a copy of exactly what goes into the wheel (``pyproject.toml``, ``README.md``, the
+    package), so the repository gets no ``build/`` folder. ``SOURCE_DATE_EPOCH`` fixes the
+    timestamps inside, so two builds give the same bytes. Rebuilt only when those files changed
+    (their hash is kept in ``<target_dir>/../<name>.key``, outside the HTML output).
+    """
+    import subprocess
+    import sys
+    import tempfile
+
+    name = wheel_name(root)
+    if name is None:
+        return None
+    package = root / name.split("-")[0]
+    inputs = [root / "pyproject.toml", root / "README.md"]
+    inputs += [p for p in sorted(package.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+    key = _files_hash([p for p in inputs if p.is_file()], root)
+    wheel = target_dir / name
+    stamp = target_dir.parent.parent / f"{name}.key"
+    if wheel.is_file() and stamp.is_file() and stamp.read_text().strip() == key:
+        return wheel
+    target_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="nnbook-wheel-") as tmp:
+        source = Path(tmp) / "source"
+        source.mkdir()
+        for path in inputs:
+            if path.is_file():
+                copy = source / path.relative_to(root)
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, copy)
+        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                   "--no-index", "--wheel-dir", str(Path(tmp) / "dist"), str(source)]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
+        if result.returncode != 0:
+            raise SphinxError(f"building the nnbook wheel failed:\n{result.stdout}{result.stderr}")
+        shutil.copyfile(Path(tmp) / "dist" / name, wheel)
+    stamp.write_text(key + "\n")
+    return wheel
+
+
+def offer_the_package(app) -> None:
+    """``builder-inited`` (HTML): the wheel and ``constraints.txt`` into ``<html>/install/``."""
+    if app.builder.name != "html":
+        return
+    target = Path(app.outdir) / INSTALL_DIR
+    if build_wheel(Path(app.confdir), target) is None:
+        return
+    constraints = (
+        "# The exact versions the nnbook book was built with (nnbook itself aside).\n"
+        "# pip install nnbook-<version>-py3-none-any.whl -c constraints.txt\n" + "\n".join(installed_versions()) + "\n"
+    )
+    path = target / "constraints.txt"
+    if not path.is_file() or path.read_text() != constraints:
+        path.write_text(constraints)
+
+
+class InstallNode(nodes.General, nodes.Element):
+    """Placeholder for the reader's downloads (filled in when written)."""
+
+
+class Install(SphinxDirective):
+    """``nnbook-install``: links to the wheel and the constraints file, and the commands."""
+
+    def run(self):
+        return [InstallNode()]
+
+
+class InstallTransform(SphinxPostTransform):
+    default_priority = 8
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(InstallNode)):
+            name = wheel_name(Path(self.app.confdir)) or "nnbook-<version>-py3-none-any.whl"
+            prefix = "../" * self.env.docname.count("/") + INSTALL_DIR + "/"
+            items = nodes.bullet_list()
+            for file, text in ((name, "the package, as a wheel"),
+                               ("constraints.txt", "the exact versions of every library this build used")):  # fmt: skip
+                paragraph = nodes.paragraph()
+                paragraph += nodes.reference("", "", nodes.literal(text=file), refuri=prefix + file)
+                paragraph += nodes.Text(f": {text}")
+                items += nodes.list_item("", paragraph)
+            command = (
+                f'python -m pip install "{name}[notebooks]"               # the package, and glue for the notebooks\n'
+                f'python -m pip install "{name}[notebooks,compare]"       # ... and TensorFlow/Keras (Part E)\n'
+                f'python -m pip install "{name}[notebooks,compare]" -c constraints.txt   # the versions of this build'
+            )
+            block = nodes.literal_block(command, command, language="bash")
+            node.replace_self([items, block])
 
 
 # -- notebooks executed in parallel, before the pages are read -------------------------------------
@@ -528,7 +934,9 @@ class _CollectingLogger:
 
 _PREFETCH_CONFIG: tuple[Any, Any] | None = None  # (myst_config, mystnb_config), set before fork
 _PREFETCH_START = 0.0  # time.time() when the prefetch began
-_SLOW_IMPORTS = re.compile(r"^\s*(from|import)\s+(nnbook\.compare|tensorflow|keras|train_step|runpy)\b", re.MULTILINE)
+_SLOW_IMPORTS = re.compile(
+    r"^\s*(from|import)\s+(nnbook\.compare|nnbook\.benchmark|tensorflow|keras|train_step|runpy)\b", re.MULTILINE
+)
 _CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -578,6 +986,7 @@ def _execute_into_cache(job: tuple[str, Path]) -> tuple[str, float | None, str |
     if reader is None:
         return docname, None, None
     notebook = reader.read(text)
+    add_page_input_key(notebook)  # as myst-nb's reading does (key_notebooks_on_their_inputs)
     if nb_config.metadata_key in notebook.metadata:  # page-level overrides, as myst-nb applies them
         from myst_nb.core.nb_to_tokens import nb_node_to_dict
 
@@ -718,19 +1127,22 @@ def create_execution_cache(app) -> None:
 def _on_builder_inited(app) -> None:
     check_source_dir(app)
     # before sphinx-gallery runs the examples (its handler has priority 500)
-    invalidate_gallery_cache(_gallery_dir(app), app.config.nnbook_source_hash_value)
+    invalidate_gallery_cache(_gallery_dir(app), app.config.nnbook_execution_key)
 
 
 def setup(app):
-    app.add_config_value("nnbook_source_hash_value", "", "env", types=frozenset({str}))
+    app.add_config_value("nnbook_execution_key", "", "env", types=frozenset({str}))
     app.add_config_value("nnbook_source_dir", "book", "", types=frozenset({str}))
     app.connect("builder-inited", _on_builder_inited, priority=100)
     app.connect("builder-inited", normalize_gallery_zips, priority=900)
     app.connect("builder-inited", copy_late_static_files, priority=900)
     app.connect("builder-inited", inherit_html_node_handlers, priority=900)
     app.connect("builder-inited", create_execution_cache, priority=900)
+    app.connect("builder-inited", remember_cache_records, priority=901)
+    app.connect("builder-inited", offer_the_package, priority=900)
     app.connect("doctree-resolved", check_no_figure_as_text)
     app.connect("html-page-context", add_notebook_download, priority=500)
+    app.connect("env-get-outdated", pages_with_changed_inputs)
     app.connect("env-before-read-docs", execute_notebooks_in_parallel)
     app.connect("env-updated", rewrite_gallery_time_pages)
     app.connect("build-finished", forget_environment_after_warnings)
@@ -741,6 +1153,16 @@ def setup(app):
     app.add_directive("solution-start", _solution_start_directive(), override=True)
     app.add_transform(DropHiddenSolutions)
     app.connect("config-inited", no_sources_without_solutions)
+    for node, directive, name in ((BuildEnvironmentNode, BuildEnvironment, "nnbook-build-environment"),
+                                  (ExecutionTableNode, ExecutionTable, "nnbook-execution-table"),
+                                  (InstallNode, Install, "nnbook-install")):  # fmt: skip
+        app.add_node(node)
+        app.add_directive(name, directive)
+    app.add_post_transform(BuildReportTransform)
+    app.add_post_transform(InstallTransform)
     configure_kernels(Path(app.confdir) / "_build" / "ipython")
     merge_streams_exactly()
+    global _ROOT
+    _ROOT = Path(app.confdir)
+    key_notebooks_on_their_inputs()
     return {"parallel_read_safe": True, "parallel_write_safe": True}
