@@ -433,6 +433,9 @@ class NeuralNetwork:
         check = self._check_inputs
         if check:
             X, y = self.check_data(X, y, loss_fn)
+        else:  # trusted inputs skip the checks of X, never the encoding of the targets
+            encode = getattr(loss_fn, "targets", None)
+            y = y if encode is None else encode(y, X.shape[0], self.layer_sizes[-1], self.dtype)
         self._set_mode(training)
         if self.uses_fused_output(loss_fn):
             out = self._forward_hidden(X, self.layers[:-1])

@@ -69,3 +69,25 @@ def test_adam_betas_name_the_open_interval(name, value):
     exc = TypeError if isinstance(value, str) else ValueError
     with pytest.raises(exc, match=r"\(0, 1\)"):
         Adam(**{name: value})
+
+
+def test_trusted_path_encodes_raw_labels_as_the_checked_path_does():
+    """Raw labels [0, 2, 1] inside trusted_inputs() once gave a cross-entropy of 2.149 instead of 2.347."""
+    rng = np.random.default_rng(0)
+    net = NeuralNetwork([2, 3], ["softmax"], rng=0)
+    X, labels, loss = rng.normal(size=(3, 2)), np.array([0, 2, 1]), CrossEntropyLoss()
+    checked = net.compute_loss(X, labels, loss)
+    with net.trusted_inputs():
+        trusted = net.compute_loss(X, labels, loss)
+    assert trusted == checked
+
+
+def test_saved_and_loaded_network_keeps_the_batch_normalisation_statistics(tmp_path):
+    """Saving only parameters() lost the moving mean and variance: predictions differed by up to 0.96."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 4)), rng.integers(0, 2, size=64)
+    net = NeuralNetwork([4, 8, 2], ["relu", "softmax"], 0.1, rng=0, batch_normalization=True)
+    train_network(net, X, y, X, y, CrossEntropyLoss(), epochs=5, batch_size=16)
+    net.save(tmp_path / "net.npz")
+    loaded = NeuralNetwork.load(tmp_path / "net.npz")
+    np.testing.assert_array_equal(loaded.predict(X), net.predict(X))
