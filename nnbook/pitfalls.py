@@ -28,6 +28,9 @@ the source's gradient-check example :func:`source_gradient_check_example` with
 :func:`swap_layers`, which puts a broken layer class into a network without changing its
 weights.
 
+One broken layer serves the tests of batch normalisation: :class:`BatchNormWithoutMeanTerm`
+(its backward pass forgets the path through the batch mean).
+
 Part C shows three broken variants of its own (section "Broken variants used by Part C"):
 :class:`SoftmaxTwiceNetwork` (the fused gradient pushed through the softmax again, Part C's
 form of defect 3), :class:`ForgetsTranspose` (a transposed weight gradient) and
@@ -42,6 +45,7 @@ from .activations import Softmax
 from .layers import Dense
 from .losses import CrossEntropyLoss, Loss, MSELoss
 from .network import NeuralNetwork
+from .normalization import BatchNormalization
 
 __all__ = [
     "DoubleMeanDense",
@@ -59,6 +63,7 @@ __all__ = [
     "FusedGradientForgetsN",
     "source_gradient_check_example",
     "swap_layers",
+    "BatchNormWithoutMeanTerm",
 ]
 
 
@@ -108,8 +113,7 @@ class SeedCrossEntropyLoss(Loss):
         self.y_pred = None
         self.y_true = None
 
-    def forward(self, y_pred, y_true):
-        y_pred = np.asarray(y_pred, dtype=np.float64)
+    def value(self, y_pred, y_true):
         y_true = np.asarray(y_true)
         if y_true.ndim == 1:
             y_true = np.eye(y_pred.shape[1])[y_true]
@@ -189,16 +193,15 @@ def unshuffled_split(X, y, train_fraction: float = 0.8):
 class SoftmaxTwiceNetwork(NeuralNetwork):
     r"""The fused gradient pushed through the softmax a second time (Part C's form of defect 3).
 
-    ``compute_gradients`` starts the backward pass from the fused
-    :math:`\partial L/\partial Z^{(L)} = (P - Y)/N` but hands it to
-    :meth:`~nnbook.network.NeuralNetwork.backward`, whose first step is the softmax's own
-    ``backward``: the output error signal is multiplied by the softmax Jacobian once too often.
+    Its backward pass ignores ``from_logits``: it receives the fused
+    :math:`\partial L/\partial Z^{(L)} = (P - Y)/N` but starts with the softmax's own
+    ``backward``, so the output error signal is multiplied by the softmax Jacobian once too often.
     """
 
-    def compute_gradients(self, X, y, loss_fn):
-        loss = self.compute_loss(X, y, loss_fn)
-        self.backward(loss_fn.backward_from_logits())  # wrong: starts with the softmax's backward
-        return loss
+    def backward(self, grad_output, *, from_logits=False):
+        output_layer = self.layers[-1]
+        output_layer.forward(output_layer.a_prev)  # the softmax's cache, which the fused path does not fill
+        return super().backward(grad_output)  # wrong: (P - Y)/N is dL/dZ already
 
 
 class ForgetsTranspose(Dense):
@@ -300,8 +303,26 @@ def swap_layers(network, layer_class):
     their backward pass. Returns ``network`` (changed in place).
     """
     for i, old in enumerate(network.layers):
-        new = layer_class(old.input_dim, old.output_dim, old.activation.name, dtype=old.params["W"].dtype)
-        for key, value in old.params.items():
-            new.params[key][...] = value
-        network.layers[i] = new
+        if isinstance(old, Dense):
+            new = layer_class(old.input_dim, old.output_dim, old.activation.name, dtype=old.dtype)
+            new.set_state(old.get_state())
+            network.layers[i] = new
     return network
+
+
+class BatchNormWithoutMeanTerm(BatchNormalization):
+    r"""Batch normalisation whose training backward forgets the path through the batch mean.
+
+    It returns :math:`\frac{\gamma}{N\sqrt{s^2 + \zeta}} \odot (N G - \hat A \odot \sum_n G_{n,:} \odot \hat A_{n,:})`,
+    without the term :math:`-\sum_n G_{n,:}`: the gradient below the layer is wrong in
+    training, right at inference (where the statistics are constants).
+    """
+
+    def backward(self, grad_output):
+        grad_input = super().backward(grad_output)
+        training, a_hat, inv_std = self._cache
+        if not training:
+            return grad_input
+        g_hat = grad_output * self.params["gamma"]
+        n = g_hat.shape[0]
+        return (inv_std / n) * (n * g_hat - a_hat * np.sum(g_hat * a_hat, axis=0))  # wrong: - sum_n g_hat missing

@@ -165,12 +165,12 @@ def targets(y_true, n_rows: int, n_outputs: int, dtype=np.float64) -> np.ndarray
             f"y_true must be labels of shape ({n_rows},) or one-hot rows of shape "
             f"({n_rows}, {n_outputs}), got {arr.shape}"
         )
-    arr = arr.astype(dtype)
+    arr = arr.astype(dtype, copy=False)
+    # one pass for the common case: every row sums to 1 (False for NaN/inf) and nothing is negative
+    if np.maximum.reduce(np.abs(np.add.reduce(arr, axis=1) - 1)) <= 1e-6 and np.minimum.reduce(arr, axis=None) >= 0:
+        return arr
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ValueError("one-hot y_true rows must be finite and non-negative, got negative or NaN/inf entries")
     sums = arr.sum(axis=1)
-    off = np.abs(sums - 1) > 1e-6
-    if off.any():
-        bad = int(np.flatnonzero(off)[0])
-        raise ValueError(f"one-hot y_true rows must sum to 1, row {bad} sums to {sums[bad]:g}")
-    return arr
+    bad = int(np.flatnonzero(np.abs(sums - 1) > 1e-6)[0])
+    raise ValueError(f"one-hot y_true rows must sum to 1, row {bad} sums to {sums[bad]:g}")

@@ -96,9 +96,9 @@ CASES = [
     ("X wrong columns in training", train(X_train=np.zeros((6, 5))), ValueError, r"expected 2 columns, got 5"),
     (
         "Dense input wrong shape",
-        lambda: Dense(3, 2).forward(np.zeros((4, 2))),
+        lambda: Dense(3, 2)(np.zeros((4, 2))),
         ValueError,
-        r"expects input of shape \(batch_size, 3\), got \(4, 2\)",
+        r"a_prev must have shape \(batch_size, 3\), got shape \(4, 2\)",
     ),
     # -- NaN and inf ---------------------------------------------------------------------------
     ("X with NaN", lambda: net().forward(with_nan()), ValueError, r"X contains 1 NaN or infinite value\(s\)"),
@@ -382,7 +382,7 @@ CASES = [
         "check_gradients on float32",
         lambda: check_gradients(net(dtype=np.float32), X2(), [0, 1, 2, 0], CrossEntropyLoss()),
         TypeError,
-        r"gradient checks need float64 parameters, layer0.W is float32",
+        r"gradient checks need float64 parameters, layer1.W is float32",
     ),
     (
         "finite differences of float32",

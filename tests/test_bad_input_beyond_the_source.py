@@ -44,8 +44,8 @@ CASES = [
     ("dropout rate string", lambda: Dropout("0.5", rng=0), TypeError, r"rate must be a number in \[0, 1\)"),
     ("dropout without rng", lambda: Dropout(0.5), TypeError, r"rng"),
     ("dropout rng None", lambda: Dropout(0.5, rng=None), TypeError, r"Dropout needs rng"),
-    ("dropout input 1-D", lambda: dropout_training().forward(np.ones(3)), ValueError, r"2-D array"),
-    ("dropout input nan", lambda: dropout_training().forward(np.array([[NAN]])), ValueError, r"NaN or infinite"),
+    ("dropout input 1-D", lambda: dropout_training()(np.ones(3)), ValueError, r"2-D array"),
+    ("dropout input nan", lambda: dropout_training()(np.array([[NAN]])), ValueError, r"NaN or infinite"),
     ("dropout mask not bool", lambda: Dropout(0.5, rng=0).set_mask(np.ones((2, 2))), TypeError, r"must be boolean"),
     (
         "dropout mask wrong shape",
@@ -62,8 +62,8 @@ CASES = [
     ),
     # BatchNormalization
     ("bn batch of one", lambda: bn_training().forward(np.ones((1, 3))), ValueError, r"at least 2 samples, got 1"),
-    ("bn wrong width", lambda: bn_training().forward(np.ones((4, 2))), ValueError, r"expected 3 columns, got 2"),
-    ("bn inf input", lambda: bn_training().forward(np.array([[INF, 0, 0], [0, 0, 0]])), ValueError, r"NaN or infinite"),
+    ("bn wrong width", lambda: bn_training()(np.ones((4, 2))), ValueError, r"expected 3 columns, got 2"),
+    ("bn inf input", lambda: bn_training()(np.array([[INF, 0, 0], [0, 0, 0]])), ValueError, r"NaN or infinite"),
     ("bn momentum 1", lambda: BatchNormalization(3, momentum=1.0), ValueError, r"momentum must lie in \[0, 1\)"),
     ("bn epsilon 0", lambda: BatchNormalization(3, epsilon=0.0), ValueError, r"epsilon must be a finite number > 0"),
     ("bn n_features 0", lambda: BatchNormalization(0), ValueError, r"n_features must be a positive integer"),

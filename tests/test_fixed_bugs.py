@@ -58,7 +58,7 @@ def test_a_bare_dense_layer_rejects_non_finite_input_like_the_network(bad):
     X = np.ones((4, 3))
     X[1, 2] = bad
     with pytest.raises(ValueError, match="a_prev contains 1 NaN or infinite value"):
-        layer.forward(X)
+        layer(X)  # calling a layer checks its input; a network checks X once and calls forward
     with pytest.raises(ValueError, match="X contains 1 NaN or infinite value"):
         NeuralNetwork([3, 2], rng=0).forward(X)
 
@@ -71,15 +71,18 @@ def test_adam_betas_name_the_open_interval(name, value):
         Adam(**{name: value})
 
 
-def test_trusted_path_encodes_raw_labels_as_the_checked_path_does():
-    """Raw labels [0, 2, 1] inside trusted_inputs() once gave a cross-entropy of 2.149 instead of 2.347."""
+def test_the_unchecked_path_cannot_be_entered_with_raw_labels():
+    """Raw labels [0, 2, 1] inside the old trusted_inputs() gave a cross-entropy of 2.149 instead of 2.347.
+
+    The unchecked methods now take only a CheckedBatch, which check_data makes (encoding the labels).
+    """
     rng = np.random.default_rng(0)
     net = NeuralNetwork([2, 3], ["softmax"], rng=0)
     X, labels, loss = rng.normal(size=(3, 2)), np.array([0, 2, 1]), CrossEntropyLoss()
     checked = net.compute_loss(X, labels, loss)
-    with net.trusted_inputs():
-        trusted = net.compute_loss(X, labels, loss)
-    assert trusted == checked
+    assert net.batch_loss(net.check_data(X, labels, loss), loss) == checked
+    with pytest.raises(TypeError, match="CheckedBatch"):
+        net.batch_loss((X, labels), loss)
 
 
 def test_saved_and_loaded_network_keeps_the_batch_normalisation_statistics(tmp_path):

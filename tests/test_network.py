@@ -45,10 +45,10 @@ def test_hand_worked_2_2_1_mse_batch_of_two():
     np.testing.assert_array_equal(net.layers[1].z, [[0.0], [-0.5]])
     assert loss == 0.625
     g = dict(net.gradients())
-    np.testing.assert_array_equal(g["layer1.W"], [[-1.0, -3.0]])
-    np.testing.assert_array_equal(g["layer1.b"], [-1.5])
-    np.testing.assert_array_equal(g["layer0.W"], [[-4.0, -2.0], [1.5, 1.5]])
-    np.testing.assert_array_equal(g["layer0.b"], [-2.0, 1.5])
+    np.testing.assert_array_equal(g["layer2.W"], [[-1.0, -3.0]])
+    np.testing.assert_array_equal(g["layer2.b"], [-1.5])
+    np.testing.assert_array_equal(g["layer1.W"], [[-4.0, -2.0], [1.5, 1.5]])
+    np.testing.assert_array_equal(g["layer1.b"], [-2.0, 1.5])
 
 
 def test_hand_worked_2_2_1_sigmoid_cross_entropy():
@@ -64,10 +64,10 @@ def test_hand_worked_2_2_1_sigmoid_cross_entropy():
     loss = net.compute_gradients(np.array([[2.0, 1.0]]), np.array([1]), CrossEntropyLoss())
     assert loss == pytest.approx(np.log(2), abs=1e-15)
     g = dict(net.gradients())
-    np.testing.assert_array_equal(g["layer1.W"], [[-0.5, -1.25]])
-    np.testing.assert_array_equal(g["layer1.b"], [-0.5])
-    np.testing.assert_array_equal(g["layer0.W"], [[-2.0, -1.0], [1.0, 0.5]])
-    np.testing.assert_array_equal(g["layer0.b"], [-1.0, 0.5])
+    np.testing.assert_array_equal(g["layer2.W"], [[-0.5, -1.25]])
+    np.testing.assert_array_equal(g["layer2.b"], [-0.5])
+    np.testing.assert_array_equal(g["layer1.W"], [[-2.0, -1.0], [1.0, 0.5]])
+    np.testing.assert_array_equal(g["layer1.b"], [-1.0, 0.5])
     np.testing.assert_array_equal(net.predict_proba(np.array([[2.0, 1.0]])), [[0.5, 0.5]])
 
 

@@ -20,6 +20,7 @@ from nnbook import (
     check_gradients,
     train_network,
 )
+from nnbook.pitfalls import BatchNormWithoutMeanTerm
 
 TOL = 1e-7
 
@@ -53,20 +54,19 @@ def loss_for(out):
 
 def test_the_blocks_are_dense_batchnorm_dropout_on_hidden_layers_only():
     net = full_net()
-    assert [type(x) for x in net._after[0]] == [BatchNormalization, Dropout]
-    assert [type(x) for x in net._after[1]] == [BatchNormalization, Dropout]
-    assert net._after[2] == []  # nothing after the output layer
+    block = [Dense, BatchNormalization, Dropout]
+    assert [type(x) for x in net.layers] == [*block, *block, Dense]  # nothing after the output layer
     assert [bn.n_features for bn in net.batch_norms] == [6, 5]
-    assert all(layer.kernel_regularizer is net.kernel_regularizer for layer in net.layers)
+    assert len({id(layer.kernel_regularizer) for layer in net.dense_layers}) == 1
 
 
 def test_parameter_names_and_count_include_gamma_and_beta_but_not_the_moving_statistics():
     net = full_net()
     names = [name for name, _ in net.parameters()]
     assert names == [
-        "layer0.W", "layer0.b", "bn0.gamma", "bn0.beta",
         "layer1.W", "layer1.b", "bn1.gamma", "bn1.beta",
-        "layer2.W", "layer2.b",
+        "layer2.W", "layer2.b", "bn2.gamma", "bn2.beta",
+        "layer3.W", "layer3.b",
     ]  # fmt: skip
     plain = full_net(l2=None, dropout=None, bn=False)
     assert net.n_params == plain.n_params + 2 * (6 + 5)
@@ -89,8 +89,11 @@ def test_each_dropout_layer_has_its_own_generator():
 
 def test_a_network_without_options_has_no_extra_layers():
     net = full_net(l2=None, dropout=None, bn=False)
-    assert net.batch_norms == [] and net.dropouts == [] and net._extras == []
-    assert repr(net) == "NeuralNetwork([4, 6, 5, 3], activations=['tanh', 'tanh', 'softmax'])"
+    assert net.batch_norms == [] and net.dropouts == [] and net.layers == net.dense_layers
+    assert repr(net) == (
+        "NeuralNetwork.from_layers([Dense(4, 6, activation='tanh'), Dense(6, 5, activation='tanh'), "
+        "Dense(5, 3, activation='softmax')])"
+    )
 
 
 # -- the training flag ------------------------------------------------------------------------
@@ -101,9 +104,9 @@ def test_training_mode_in_steps_inference_mode_in_predict_and_compute_loss():
     X, y = batch()
     loss_fn = CrossEntropyLoss()
     net.train_step(X, y, loss_fn)
-    assert net.training and all(layer.training for layer in net._extras)
+    assert net.training and all(layer.training for layer in net.layers)
     out_1 = net.predict(X)
-    assert not net.training and not any(layer.training for layer in net._extras)
+    assert not net.training and not any(layer.training for layer in net.layers)
     assert np.array_equal(out_1, net.predict(X))  # inference is deterministic
     train_1 = net.forward(X, training=True)
     train_2 = net.forward(X, training=True)
@@ -126,7 +129,7 @@ def test_the_moving_statistics_move_only_in_training():
 def test_the_regularizer_penalty_is_in_every_reported_loss():
     X, y = batch()
     plain, reg = full_net(l2=None, dropout=None, bn=False), full_net(l2=0.05, dropout=None, bn=False)
-    penalty = sum(0.05 * np.sum(layer.W**2) for layer in reg.layers)
+    penalty = sum(0.05 * np.sum(layer.W**2) for layer in reg.dense_layers)
     loss_fn = CrossEntropyLoss()
     assert reg.compute_loss(X, y, loss_fn) == pytest.approx(plain.compute_loss(X, y, loss_fn) + penalty, rel=1e-14)
     assert reg.compute_gradients(X, y, loss_fn) == pytest.approx(plain.compute_gradients(X, y, loss_fn) + penalty)
@@ -155,7 +158,7 @@ def test_every_optimizer_trains_gamma_and_beta(optimizer):
     X, y = batch()
     before = {n: p.copy() for n, p in net.parameters()}
     net.train_step(X, y, CrossEntropyLoss(), optimizer)
-    for name in ("bn0.gamma", "bn0.beta", "bn1.gamma", "bn1.beta"):
+    for name in ("bn1.gamma", "bn1.beta", "bn2.gamma", "bn2.beta"):
         assert not np.array_equal(before[name], dict(net.parameters())[name]), name
 
 
@@ -190,7 +193,7 @@ def test_gradient_check_in_training_mode_with_dropout_and_batch_norm(out, hidden
     result = check_gradients(net, X, y, loss_for(out))
     assert result.passed and result.max_error < TOL, result.report()
     assert set(result.errors) == {name for name, _ in net.parameters()}
-    assert all(d._fixed_keep is None for d in net.dropouts)  # the masks are free again
+    assert all(d.fixed_mask is None for d in net.dropouts)  # the masks are free again
     assert np.any(net.dropouts[0].mask == 0)  # the check really ran with units dropped
 
 
@@ -226,19 +229,6 @@ class L2WithoutTwo(L2):
         return self.l2 * W
 
 
-class BNWithoutMeanTerm(BatchNormalization):
-    """Wrong: the backward forgets the path through the batch mean."""
-
-    def backward(self, grad_output):
-        super().backward(grad_output)
-        training, x_hat, inv_std = self._cache
-        g_hat = grad_output * self.params["gamma"]
-        if not training:
-            return g_hat * inv_std
-        n = grad_output.shape[0]
-        return (inv_std / n) * (n * g_hat - x_hat * np.sum(g_hat * x_hat, axis=0))
-
-
 class DropoutWithoutScaling(Dropout):
     """Wrong: the backward forgets the 1/(1 - p) of the forward."""
 
@@ -247,39 +237,45 @@ class DropoutWithoutScaling(Dropout):
         return out if not self._forward_training else out * (1.0 - self.rate)
 
 
-def _replace(net, attribute, cls, args):
-    layers = getattr(net, attribute)
-    for i, old in enumerate(layers):
-        new = cls(*args(old), rng=old.rng) if cls is DropoutWithoutScaling else cls(*args(old))
-        layers[i] = new
-        net._after[i] = [new if x is old else x for x in net._after[i]]
-    net._extras = [*net.batch_norms, *net.dropouts]
+def _replace(net, make):
+    """The network with each layer for which ``make`` returns a layer replaced by it (same state)."""
+    layers = []
+    for old in net.layers:
+        new = make(old) or old
+        if new is not old:
+            new.set_state(old.get_state())
+        layers.append(new)
+    return NeuralNetwork.from_layers(layers)
 
 
 def test_the_check_catches_an_l2_gradient_without_the_factor_two():
     net = full_net(l2=None)
-    for layer in net.layers:
+    for layer in net.dense_layers:
         layer.kernel_regularizer = L2WithoutTwo(0.05)
     result = check_gradients(net, *batch(), CrossEntropyLoss())
     assert not result.passed
-    assert all(result.errors[f"layer{i}.W"] > 1e-3 for i in range(3))
-    assert all(result.errors[f"layer{i}.b"] < TOL for i in range(3))
+    assert all(result.errors[f"layer{i}.W"] > 1e-3 for i in (1, 2, 3))
+    assert all(result.errors[f"layer{i}.b"] < TOL for i in (1, 2, 3))
 
 
 def test_the_check_catches_a_batch_norm_backward_without_the_mean_term():
-    net = full_net(dropout=None, hidden="relu")
-    _replace(net, "batch_norms", BNWithoutMeanTerm, lambda old: (old.n_features,))
+    net = _replace(
+        full_net(dropout=None, hidden="relu"),
+        lambda old: BatchNormWithoutMeanTerm(old.n_features) if isinstance(old, BatchNormalization) else None,
+    )
     result = check_gradients(net, *batch(), CrossEntropyLoss())
     assert not result.passed
-    assert result.errors["layer0.W"] > 1e-3  # below the broken layer
-    assert result.errors["layer2.W"] < TOL  # above it, nothing is wrong
+    assert result.errors["layer1.W"] > 1e-3  # below the broken layer
+    assert result.errors["layer3.W"] < TOL  # above it, nothing is wrong
 
 
 def test_the_check_catches_a_dropout_backward_without_the_scaling():
-    net = full_net(bn=False, dropout=0.5)
-    _replace(net, "dropouts", DropoutWithoutScaling, lambda old: (old.rate,))
+    net = _replace(
+        full_net(bn=False, dropout=0.5),
+        lambda old: DropoutWithoutScaling(old.rate, rng=old.rng) if isinstance(old, Dropout) else None,
+    )
     result = check_gradients(net, *batch(), CrossEntropyLoss())
-    assert not result.passed and result.errors["layer0.W"] > 1e-3
+    assert not result.passed and result.errors["layer1.W"] > 1e-3
 
 
 def test_the_flag_follows_the_mode_without_extra_layers_too():
@@ -289,22 +285,6 @@ def test_the_flag_follows_the_mode_without_extra_layers_too():
     assert net.training
     net.predict(X)
     assert not net.training
-
-
-class OldStyleNetwork(NeuralNetwork):
-    """A subclass written against the earlier signatures forward(X) and compute_loss(X, y, loss_fn)."""
-
-    def forward(self, X):
-        return super().forward(X)
-
-    def compute_loss(self, X, y, loss_fn):
-        return super().compute_loss(X, y, loss_fn)
-
-
-def test_subclasses_with_the_earlier_signatures_keep_working():
-    net = OldStyleNetwork([4, 6, 2], ["tanh", "linear"], rng=0)
-    X, y = batch(out="linear")
-    assert check_gradients(net, X, y, MSELoss()).passed
 
 
 def test_the_public_backward_goes_through_the_extra_layers():

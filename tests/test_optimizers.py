@@ -17,7 +17,7 @@ from nnbook.gradcheck import rel_error
 from nnbook.optimizers import SGD, Adam, Optimizer
 
 N_STEPS = 20
-SHAPES = {"layer0.W": (3, 4), "layer0.b": (3,), "layer1.W": (2, 3)}
+SHAPES = {"layer1.W": (3, 4), "layer1.b": (3,), "layer2.W": (2, 3)}
 
 
 # -- independent reference rules (scalar, plain Python floats) --------------------------------
