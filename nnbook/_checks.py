@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,6 +28,8 @@ __all__ = [
     "check_regularizer",
     "check_grad_shape",
     "check_layers",
+    "CheckedBatch",
+    "check_batch",
 ]
 
 #: Seed used when a function that draws random numbers gets ``rng=None``.
@@ -245,3 +248,27 @@ def check_layers(layers) -> list:
         if getattr(layer, "dtype", dtype) != dtype:
             raise ValueError(f"layers[{i}] has dtype {layer.dtype}, the first layer {dtype}: use one dtype")
     return layers
+
+
+class CheckedBatch(NamedTuple):
+    """Inputs ``X`` of shape (N, n_inputs) and targets ``Y`` checked and encoded by :func:`check_batch`.
+
+    The only argument a network's unchecked methods accept
+    (:meth:`~nnbook.network.NeuralNetwork.batch_loss`, ...), so that raw labels cannot reach them.
+    """
+
+    X: np.ndarray
+    Y: np.ndarray
+
+    def take(self, idx) -> CheckedBatch:
+        """The samples ``idx`` (an index array or a slice), still checked."""
+        return CheckedBatch(self.X[idx], self.Y[idx])
+
+
+def check_batch(X, y, loss_fn, n_inputs: int, n_outputs: int, dtype) -> CheckedBatch:
+    """``X`` as a finite (N, n_inputs) matrix of ``dtype``, ``y`` encoded by ``loss_fn.targets``.
+
+    The check of a network's data (:meth:`~nnbook.network.NeuralNetwork.check_data`).
+    """
+    X = as_matrix(X, "X", n_columns=n_inputs, dtype=dtype)
+    return CheckedBatch(X, loss_fn.targets(y, X.shape[0], n_outputs, dtype))

@@ -104,6 +104,7 @@ class Layer:
 
     @property
     def training(self) -> bool:
+        """The mode of the next :meth:`forward`: True in training, False at inference."""
         return self._training
 
     @training.setter
