@@ -661,6 +661,7 @@ def test_bad_option_input_raises_a_clear_error(label, call, exc, match):
         call()
 
 
+@pytest.mark.slow
 def test_unknown_optimizer_or_schedule_has_no_keras_counterpart():
     pytest.importorskip("tensorflow")
     from nnbook.compare import keras_optimizer, keras_schedule

@@ -100,6 +100,7 @@ OPTIMIZERS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("opt", OPTIMIZERS)
 @pytest.mark.parametrize("case", ["softmax-ce", "linear-mse"])
 def test_trajectories_agree_for_200_steps(case, opt):
@@ -261,6 +262,7 @@ ADAPTIVE_OPTIMIZERS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("opt", ADAPTIVE_OPTIMIZERS)
 @pytest.mark.parametrize("kind", ["ce", "mse"])
 def test_adaptive_trajectories_agree_for_200_steps(kind, opt):

@@ -36,6 +36,7 @@ def test_xor_is_learned(seed):
     assert history["train_loss"][-1] < history["train_loss"][0] / 3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1])
 def test_three_class_spiral_is_learned(seed):
     rng = np.random.default_rng(seed)
