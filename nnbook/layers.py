@@ -96,6 +96,9 @@ class Layer:
 
     #: A penalty on the layer's weights (only :class:`Dense` takes one).
     kernel_regularizer = None
+    #: Whether :meth:`backward` computes dL/d(input); a network's first layer skips it in a
+    #: training step, since nothing learns from dL/dX (PyTorch's ``needs_input_grad``).
+    needs_input_grad = True
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
@@ -402,8 +405,8 @@ class Dense(Layer):
 
         Returns
         -------
-        ndarray, shape (batch_size, input_dim)
-            :math:`\partial L/\partial A_{prev} = \delta W`.
+        ndarray, shape (batch_size, input_dim), or None
+            :math:`\partial L/\partial A_{prev} = \delta W` (None when ``needs_input_grad`` is false).
         """
         if self.z is None:
             raise RuntimeError("Dense.backward called before forward")
@@ -412,7 +415,7 @@ class Dense(Layer):
         if self.kernel_regularizer is not None:  # the penalty's gradient, dOmega/dW
             self.grads["W"] += self.kernel_regularizer.gradient(self.params["W"])
         self.grads["b"] = delta.sum(axis=0)  # dL/db = sum over the batch of delta
-        return delta @ self.params["W"]  # dL/dA_prev = delta W
+        return delta @ self.params["W"] if self.needs_input_grad else None  # dL/dA_prev = delta W
 
     def regularization_loss(self) -> float:
         """The penalty of ``kernel_regularizer`` on ``W`` (0.0 without one).

@@ -205,7 +205,8 @@ class NeuralNetwork(Sequential):
         CheckedBatch
             ``(X, Y)``.
         """
-        return check_batch(X, y, loss_fn, self.layers[0].input_dim, self.layers[-1].output_dim, self.dtype)
+        first, last = self.layers[0], self.layers[-1]
+        return check_batch(X, y, loss_fn, first.input_dim, last.output_dim, first.dtype)
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         """Forward pass: every layer in order.
@@ -386,7 +387,7 @@ class NeuralNetwork(Sequential):
         """
         loss = self.batch_loss(batch, loss_fn, training=training)
         grad = loss_fn.backward_from_logits() if self.from_logits else loss_fn.backward()
-        self.backward(grad, from_logits=self.from_logits)
+        self.backward(grad, from_logits=self.from_logits, input_grad=False)
         return loss
 
     def batch_step(self, batch: CheckedBatch, loss_fn: Loss, optimizer=None) -> float:
@@ -410,7 +411,7 @@ class NeuralNetwork(Sequential):
         (self.optimizer if optimizer is None else optimizer).step(self.parameters(), self.gradients())
         return loss
 
-    def backward(self, grad_output: np.ndarray, *, from_logits: bool = False) -> np.ndarray:
+    def backward(self, grad_output: np.ndarray, *, from_logits: bool = False, input_grad: bool = True):
         """Backward pass through every layer in reverse order; fills every layer's ``grads``.
 
         Parameters
@@ -420,16 +421,21 @@ class NeuralNetwork(Sequential):
             layer (the fused gradient), and the output activation is skipped.
         from_logits : bool
             Whether ``grad_output`` is dL/dZ.
+        input_grad : bool
+            Whether to compute dL/dX; a training step does not, since nothing learns from it.
 
         Returns
         -------
-        ndarray, shape (N, n_inputs)
-            dL/dX.
+        ndarray, shape (N, n_inputs), or None
+            dL/dX (None without ``input_grad``).
         """
+        first = self.layers[0]
+        first.needs_input_grad = input_grad
         *hidden, last = self.layers
         grad = last.backward_from_z(grad_output) if from_logits else last.backward(grad_output)
         for layer in reversed(hidden):
             grad = layer.backward(grad)
+        first.needs_input_grad = True
         return grad
 
     # -- prediction ---------------------------------------------------------------------------

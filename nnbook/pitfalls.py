@@ -198,10 +198,10 @@ class SoftmaxTwiceNetwork(NeuralNetwork):
     ``backward``, so the output error signal is multiplied by the softmax Jacobian once too often.
     """
 
-    def backward(self, grad_output, *, from_logits=False):
+    def backward(self, grad_output, *, from_logits=False, input_grad=True):
         output_layer = self.layers[-1]
         output_layer.forward(output_layer.a_prev)  # the softmax's cache, which the fused path does not fill
-        return super().backward(grad_output)  # wrong: (P - Y)/N is dL/dZ already
+        return super().backward(grad_output, input_grad=input_grad)  # wrong: (P - Y)/N is dL/dZ already
 
 
 class ForgetsTranspose(Dense):

@@ -116,26 +116,23 @@ def test_trajectories_agree_for_200_steps(case, opt):
 class TorchStyleAdam(Adam):
     """Adam with epsilon added after bias-correcting v (PyTorch's form): a different rule."""
 
-    def step(self, params, grads):
-        self._t = self.iterations + 1
-        Adam.step(self, params, grads)
-
-    def _update(self, name, param, grad):
+    def _update(self, name, param, grad, lr):
+        t = self.iterations + 1
         m = self._slot(self.m, name, param)
         v = self._slot(self.v, name, param)
         m += (grad - m) * (1 - self.beta_1)
         v += (grad**2 - v) * (1 - self.beta_2)
-        m_hat = m / (1 - self.beta_1**self._t)
-        v_hat = v / (1 - self.beta_2**self._t)
-        param -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
+        m_hat = m / (1 - self.beta_1**t)
+        v_hat = v / (1 - self.beta_2**t)
+        param -= lr * m_hat / (np.sqrt(v_hat) + self.epsilon)
 
 
 class WrongMomentum(SGD):
     """Momentum that forgets to scale the velocity: v = v - lr * g."""
 
-    def _update(self, name, param, grad):
+    def _update(self, name, param, grad, lr):
         v = self._slot(self.velocities, name, param)
-        v[...] = v - grad * self.learning_rate
+        v[...] = v - grad * lr
         param += v
 
 
@@ -307,51 +304,51 @@ def test_update_rules_alone_agree_to_the_last_bit_where_possible(opt):
 class RMSpropEpsilonOutside(RMSprop):
     """Wrong for Keras: epsilon added to sqrt(s) (PyTorch's and most texts' form); Keras puts it inside."""
 
-    def _update(self, name, param, grad):
+    def _update(self, name, param, grad, lr):
         s = self.velocities.setdefault(name, np.zeros_like(param))
         s[...] = self.rho * s + (1 - self.rho) * grad**2
-        param -= self._lr * grad / (np.sqrt(s) + self.epsilon)
+        param -= lr * grad / (np.sqrt(s) + self.epsilon)
 
 
 class RMSpropBiasCorrected(RMSprop):
     """Wrong for Keras: divides s by 1 - rho^t as Adam does."""
 
-    def _update(self, name, param, grad):
+    def _update(self, name, param, grad, lr):
         s = self.velocities.setdefault(name, np.zeros_like(param))
         s[...] = self.rho * s + (1 - self.rho) * grad**2
         s_hat = s / (1 - self.rho ** (self.iterations + 1))
-        param -= self._lr * grad / np.sqrt(s_hat + self.epsilon)
+        param -= lr * grad / np.sqrt(s_hat + self.epsilon)
 
 
 class AdamWDecayAfterStep(AdamW):
     """Wrong for Keras: the decay is applied after the Adam step."""
 
-    def _update(self, name, param, grad):
-        Adam._update(self, name, param, grad)
-        param -= param * self.weight_decay * self._lr
+    def _update(self, name, param, grad, lr):
+        Adam._update(self, name, param, grad, lr)
+        param -= param * self.weight_decay * lr
 
 
 class AdamWAsL2(AdamW):
     """Wrong: weight decay folded into the gradient (coupled L2), so it passes through m and v."""
 
-    def _update(self, name, param, grad):
-        Adam._update(self, name, param, grad + self.weight_decay * param)
+    def _update(self, name, param, grad, lr):
+        Adam._update(self, name, param, grad + self.weight_decay * param, lr)
 
 
 class AdagradZeroStart(Adagrad):
     """Wrong: the accumulator starts at 0 instead of initial_accumulator_value."""
 
-    def _update(self, name, param, grad):
+    def _update(self, name, param, grad, lr):
         acc = self.accumulators.setdefault(name, np.zeros_like(param))
         acc += grad**2
-        param -= self._lr * grad / np.sqrt(acc + self.epsilon)
+        param -= lr * grad / np.sqrt(acc + self.epsilon)
 
 
 class ScheduleOneAhead(SGD):
     """Wrong: evaluates the schedule at iterations + 1 (Keras uses the steps taken so far)."""
 
-    def _update(self, name, param, grad):
-        param -= grad * self.schedule(self.iterations + 1)
+    def _update(self, name, param, grad, lr):
+        param -= grad * self.schedule(self.iterations + 1)  # lr, the value at iterations, unused
 
 
 WRONG = {
@@ -788,14 +785,15 @@ def keras_with_masks(network, masks):
     dtype = network.dtype.name
     inputs = keras.Input((network.layer_sizes[0],), dtype=dtype)
     x = inputs
-    for i, layer in enumerate(network.layers):
-        last = i == len(network.layers) - 1
+    dense = network.dense_layers
+    for i, layer in enumerate(dense):
+        last = i == len(dense) - 1
         activation = "linear" if last else layer.activation.name
         reg = keras.regularizers.L2(np.float64(layer.kernel_regularizer.l2))
         x = keras.layers.Dense(layer.output_dim, activation=activation, dtype=dtype, kernel_regularizer=reg)(x)
         if not last:
             x = keras.layers.BatchNormalization(dtype=dtype)(x)
-            m = tf.constant(masks[i] / (1.0 - network.dropout))
+            m = tf.constant(masks[i] / (1.0 - network.dropouts[i].rate))
             x = keras.layers.Lambda(lambda t, m=m: t * m, dtype=dtype)(x)
     model = keras.Model(inputs, x)
     copy_weights_to_keras(network, model)
