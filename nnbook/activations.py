@@ -101,6 +101,19 @@ class Activation:
 
     Subclasses implement :meth:`forward` (caching what the derivative needs) and
     :meth:`backward` (the vector-Jacobian product).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class Square(Activation):                  # sigma(z) = z^2, sigma'(z) = 2 z
+    ...     def forward(self, z):
+    ...         self.z = z
+    ...         return z**2
+    ...     def backward(self, grad_output):
+    ...         return grad_output * 2 * self.z
+    >>> f = Square()
+    >>> f(np.array([[3.0]])).tolist(), f.backward(np.array([[1.0]])).tolist()
+    ([[9.0]], [[6.0]])
     """
 
     #: Name under which :func:`get_activation` finds the class.

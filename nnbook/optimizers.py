@@ -30,7 +30,18 @@ class Optimizer:
     ----------
     learning_rate : float or LearningRateSchedule
         The step size :math:`\eta`, > 0, or a schedule from :mod:`nnbook.schedules`
-        evaluated at ``iterations``.
+        evaluated at ``iterations``, once per step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class SignDescent(Optimizer):              # theta <- theta - eta sign(g)
+    ...     def _update(self, name, param, grad, lr):
+    ...         param -= lr * np.sign(grad)
+    >>> w, opt = np.array([1.0, 1.0]), SignDescent(0.5)
+    >>> opt.step([("w", w)], [("w", np.array([3.0, -0.1]))])
+    >>> w.tolist(), opt.iterations
+    ([0.5, 1.5], 1)
     """
 
     def __init__(self, learning_rate):

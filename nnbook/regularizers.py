@@ -19,7 +19,19 @@ __all__ = ["Regularizer", "L2"]
 
 
 class Regularizer:
-    """Base class: ``penalty(W)`` (added to the loss) and ``gradient(W)`` (added to dL/dW)."""
+    """Base class: ``penalty(W)`` (added to the loss) and ``gradient(W)`` (added to dL/dW).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class L1(Regularizer):                     # alpha sum |W|, gradient alpha sign(W)
+    ...     def penalty(self, W):
+    ...         return float(0.1 * np.sum(np.abs(W)))
+    ...     def gradient(self, W):
+    ...         return 0.1 * np.sign(W)
+    >>> L1()(np.array([[2.0, -3.0]]))              # 0.1 * (2 + 3)
+    0.5
+    """
 
     def penalty(self, W: np.ndarray) -> float:
         """The penalty added to the loss.

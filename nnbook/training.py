@@ -41,6 +41,17 @@ class TrainingDiverged(FloatingPointError):
         See the attribute.
     epoch, batch : int
         See the attributes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnbook import MSELoss
+    >>> X, y = np.ones((8, 1)) * 1e3, np.zeros((8, 1))      # far too large a step for these inputs
+    >>> try:
+    ...     train_network(NeuralNetwork([1, 1], learning_rate=1.0), X, y, X, y, MSELoss(), epochs=50)
+    ... except TrainingDiverged as err:
+    ...     print(err.epoch, len(err.history["train_loss"]), f"{err.history['train_loss'][1]:.0e}")
+    23 23 9e+17
     """
 
     def __init__(self, message: str, history: dict, epoch: int, batch: int) -> None:
@@ -273,6 +284,16 @@ def train_network(
     TrainingDiverged
         When a batch loss or the validation loss is NaN or infinite; its ``history``
         attribute holds the epochs completed before.
+
+    Examples
+    --------
+    >>> from nnbook import CrossEntropyLoss, generate_xor_data, train_val_split
+    >>> X, _, y = generate_xor_data(200, rng=0)
+    >>> X_train, X_val, y_train, y_val = train_val_split(X, y, rng=0)
+    >>> net = NeuralNetwork([2, 8, 2], ["relu", "softmax"], learning_rate=0.1, rng=0)
+    >>> history = train_network(net, X_train, y_train, X_val, y_val, CrossEntropyLoss(), epochs=100)
+    >>> history["val_acc"][-1] > 0.9
+    True
     """
     _same_length("X_train", X_train, "y_train", y_train)
     _same_length("X_val", X_val, "y_val", y_val)
