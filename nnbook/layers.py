@@ -307,7 +307,7 @@ class Dense(Layer):
         self.init = init
         self.params["W"] = initial_weights(self.output_dim, self.input_dim, init, as_rng(rng), dtype)
         self.params["b"] = np.zeros(self.output_dim, dtype=dtype)
-        self.a_prev = self.z = self.a = None
+        self.a_prev = self.z = self._a = None
 
     @property
     def W(self) -> np.ndarray:
@@ -341,6 +341,16 @@ class Dense(Layer):
         """
         return as_matrix(a_prev, "a_prev", n_columns=self.input_dim, dtype=self.dtype)
 
+    @property
+    def a(self) -> np.ndarray | None:
+        r"""The output :math:`A = \sigma(Z)` of the last forward pass, shape (batch_size, output_dim).
+
+        After :meth:`forward_to_z` it is computed from :math:`Z` when first asked for.
+        """
+        if self._a is None and self.z is not None:
+            self._a = self.activation.forward(self.z)
+        return self._a
+
     def forward(self, a_prev: np.ndarray) -> np.ndarray:
         r"""Forward pass: return :math:`A = \sigma(A_{prev} W^\top + b)`.
 
@@ -354,8 +364,8 @@ class Dense(Layer):
         ndarray, shape (batch_size, output_dim)
             :math:`A`.
         """
-        self.a = self.activation.forward(self.forward_to_z(a_prev))
-        return self.a
+        self._a = self.activation.forward(self.forward_to_z(a_prev))
+        return self._a
 
     def forward_to_z(self, a_prev: np.ndarray) -> np.ndarray:
         r"""The affine map alone: return :math:`Z = A_{prev} W^\top + b`, the activation not applied.
@@ -373,7 +383,7 @@ class Dense(Layer):
         ndarray, shape (batch_size, output_dim)
             :math:`Z`.
         """
-        self.a_prev = a_prev
+        self.a_prev, self._a = a_prev, None
         self.z = a_prev @ self.params["W"].T + self.params["b"]  # Z = A_prev W^T + b
         return self.z
 

@@ -1,7 +1,7 @@
 r"""The feedforward network: layers run in order, a loss, and one training step.
 
 The public methods check their data once (:meth:`NeuralNetwork.check_data`) and hand the
-result, a :class:`CheckedBatch`, to the methods that do the work without checks
+result, a ``CheckedBatch``, to the methods that do the work without checks
 (:meth:`~NeuralNetwork.batch_loss`, :meth:`~NeuralNetwork.batch_gradients`,
 :meth:`~NeuralNetwork.batch_step`); the training loop checks its data once and calls those.
 Training and gradient checking both reach the gradients through
@@ -14,75 +14,15 @@ import math
 
 import numpy as np
 
-from ._checks import (
-    CheckedBatch,
-    as_matrix,
-    as_rng,
-    check_activations,
-    check_batch,
-    check_bool,
-    check_dtype,
-    check_fraction,
-    check_layer_sizes,
-    check_regularizer,
-)
+from ._checks import CheckedBatch, check_batch, check_bool
 from .activations import Sigmoid, Softmax
-from .dropout import Dropout
-from .layers import Dense, Layer
+from .layers import Layer
 from .losses import Loss
-from .normalization import BatchNormalization
 from .optimizers import SGD
-from .sequential import Sequential
+from .sequential import Sequential, sequential_layers
 from .targets import class_labels
 
-__all__ = ["NeuralNetwork", "CheckedBatch", "sequential_layers"]
-
-
-def sequential_layers(
-    layer_sizes, activations=None, *, rng=None, dtype=np.float64, init=None, kernel_regularizer=None,
-    dropout=None, batch_normalization=False,
-) -> list[Layer]:  # fmt: skip
-    """The layers of ``NeuralNetwork(layer_sizes, activations, ...)``, in forward order.
-
-    One :class:`~nnbook.layers.Dense` layer per pair of sizes, and after each hidden one a
-    :class:`~nnbook.normalization.BatchNormalization` (``batch_normalization=True``), then a
-    :class:`~nnbook.dropout.Dropout` (``dropout=rate``): the Keras model ``Dense(units,
-    activation)``, ``BatchNormalization()``, ``Dropout(rate)``.
-
-    Parameters
-    ----------
-    layer_sizes, activations, rng, dtype, init, kernel_regularizer, dropout, batch_normalization
-        As for :class:`NeuralNetwork`.
-
-    Returns
-    -------
-    list of Layer
-        The layers.
-
-    Examples
-    --------
-    >>> sequential_layers([2, 3, 1], ["relu", "sigmoid"], dropout=0.5)
-    [Dense(2, 3, activation='relu'), Dropout(rate=0.5), Dense(3, 1, activation='sigmoid')]
-    """
-    sizes = check_layer_sizes(layer_sizes)
-    acts = check_activations(activations, sizes)
-    dtype, kernel_regularizer = check_dtype(dtype), check_regularizer(kernel_regularizer)
-    dropout = None if dropout is None else check_fraction(dropout, "dropout")
-    batch_normalization = check_bool(batch_normalization, "batch_normalization")
-    rng = as_rng(rng)
-    dense = [
-        Dense(n_in, n_out, act, init=init, rng=rng, dtype=dtype, kernel_regularizer=kernel_regularizer)
-        for n_in, n_out, act in zip(sizes[:-1], sizes[1:], acts)
-    ]
-    # spawned after the weights are drawn: the weights do not depend on the dropout option
-    rngs = rng.spawn(len(sizes) - 2) if dropout is not None else []
-    layers = []
-    for i, layer in enumerate(dense):
-        layers.append(layer)
-        if i < len(sizes) - 2:  # a hidden layer
-            layers += [BatchNormalization(sizes[i + 1], dtype=dtype)] if batch_normalization else []
-            layers += [Dropout(dropout, rng=rngs[i])] if dropout is not None else []
-    return layers
+__all__ = ["NeuralNetwork"]
 
 
 class NeuralNetwork(Sequential):
@@ -114,8 +54,8 @@ class NeuralNetwork(Sequential):
     Attributes
     ----------
     layers : list of Layer
-        Every layer in forward order (:func:`sequential_layers`); :meth:`from_layers`
-        builds a network from such a list.
+        Every layer in forward order (:func:`~nnbook.sequential.sequential_layers`);
+        :meth:`from_layers` builds a network from such a list.
     optimizer : SGD
         The network's own optimizer.
     output : ndarray or None
@@ -145,7 +85,7 @@ class NeuralNetwork(Sequential):
             layer_sizes, activations, **options, dropout=dropout, batch_normalization=batch_normalization
         )
         super().__init__(layers)
-        self.optimizer, self.output, self.from_logits = SGD(learning_rate), None, False
+        self.optimizer, self.from_logits = SGD(learning_rate), False
 
     @classmethod
     def from_layers(cls, layers: list[Layer], learning_rate: float = 0.01) -> NeuralNetwork:
@@ -172,7 +112,7 @@ class NeuralNetwork(Sequential):
         """
         network = cls.__new__(cls)
         Sequential.__init__(network, layers)
-        network.optimizer, network.output, network.from_logits = SGD(learning_rate), None, False
+        network.optimizer, network.from_logits = SGD(learning_rate), False
         return network
 
     def get_config(self) -> dict:
@@ -207,27 +147,6 @@ class NeuralNetwork(Sequential):
         """
         first, last = self.layers[0], self.layers[-1]
         return check_batch(X, y, loss_fn, first.input_dim, last.output_dim, first.dtype)
-
-    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
-        """Forward pass: every layer in order.
-
-        Parameters
-        ----------
-        X : ndarray, shape (N, n_inputs)
-            The inputs.
-        training : bool
-            ``False``: inference (moving statistics, no dropout); ``True``: batch statistics
-            (moving averages updated) and random dropout masks.
-
-        Returns
-        -------
-        ndarray, shape (N, n_outputs)
-            The output.
-        """
-        X = as_matrix(X, "X", n_columns=self.layers[0].input_dim, dtype=self.dtype)
-        self.output = self._forward(X, check_bool(training, "training"), to_logits=False)
-        self._check_output()
-        return self.output
 
     def compute_loss(self, X, y, loss_fn: Loss, *, training: bool = False) -> float:
         """The loss of ``X`` for the targets ``y``: :meth:`check_data`, then :meth:`batch_loss`.
@@ -307,17 +226,6 @@ class NeuralNetwork(Sequential):
         optimizer.step(self.parameters(), self.gradients())
 
     # -- the passes, on checked data ------------------------------------------------------------
-    def _forward(self, X: np.ndarray, training: bool, to_logits: bool) -> np.ndarray:
-        if training is not self._training:
-            self.training = training
-        *hidden, last = self.layers
-        for layer in hidden:
-            X = layer.forward(X)
-        return last.forward_to_z(X) if to_logits else last.forward(X)
-
-    def _check_output(self) -> None:
-        if not math.isfinite(np.add.reduce(self.output, axis=None)) and not np.isfinite(self.output).all():
-            raise FloatingPointError("the network's output is not finite although X is: its weights have diverged")
 
     def uses_fused_output(self, loss_fn: Loss) -> bool:
         """Whether ``loss_fn`` is computed from this network's logits with the fused gradient.
@@ -411,48 +319,7 @@ class NeuralNetwork(Sequential):
         (self.optimizer if optimizer is None else optimizer).step(self.parameters(), self.gradients())
         return loss
 
-    def backward(self, grad_output: np.ndarray, *, from_logits: bool = False, input_grad: bool = True):
-        """Backward pass through every layer in reverse order; fills every layer's ``grads``.
-
-        Parameters
-        ----------
-        grad_output : ndarray, shape (N, n_outputs)
-            dL/d(output) of the last forward pass; with ``from_logits``, dL/dZ of the output
-            layer (the fused gradient), and the output activation is skipped.
-        from_logits : bool
-            Whether ``grad_output`` is dL/dZ.
-        input_grad : bool
-            Whether to compute dL/dX; a training step does not, since nothing learns from it.
-
-        Returns
-        -------
-        ndarray, shape (N, n_inputs), or None
-            dL/dX (None without ``input_grad``).
-        """
-        first = self.layers[0]
-        first.needs_input_grad = input_grad
-        *hidden, last = self.layers
-        grad = last.backward_from_z(grad_output) if from_logits else last.backward(grad_output)
-        for layer in reversed(hidden):
-            grad = layer.backward(grad)
-        first.needs_input_grad = True
-        return grad
-
     # -- prediction ---------------------------------------------------------------------------
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """The output at inference (probabilities after a softmax or sigmoid output).
-
-        Parameters
-        ----------
-        X : ndarray, shape (N, n_inputs)
-            The inputs.
-
-        Returns
-        -------
-        ndarray, shape (N, n_outputs)
-            The output.
-        """
-        return self.forward(X)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities; for one sigmoid unit the two columns ``[1 - p, p]``.

@@ -1,27 +1,87 @@
-"""A flat list of layers and its state: what a network is made of (Keras' ``Sequential``).
+"""A flat list of layers, run in order, and its state (Keras' ``Sequential``).
 
-:class:`Sequential` holds the layers in forward order, names their parameters as the
-mathematics numbers the layers (``layer1.W``, ``bn1.gamma``, ...), and gets, sets, saves and
-loads their state. :class:`~nnbook.network.NeuralNetwork` adds the passes and training.
+:class:`Sequential` holds the layers in forward order, runs the forward and the backward pass
+through them, names their parameters as the mathematics numbers the layers (``layer1.W``,
+``bn1.gamma``, ...), and gets, sets, saves and loads their state.
+:class:`~nnbook.network.NeuralNetwork` adds the loss, the gradients and the training step.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import _npz
-from ._checks import check_bool, check_layers
+from ._checks import (
+    as_matrix,
+    as_rng,
+    check_activations,
+    check_bool,
+    check_dtype,
+    check_fraction,
+    check_layer_sizes,
+    check_layers,
+    check_regularizer,
+)
 from .dropout import Dropout
 from .layers import Dense, Layer
 from .normalization import BatchNormalization
 
-__all__ = ["Sequential", "LAYERS"]
+__all__ = ["Sequential", "sequential_layers", "LAYERS"]
 
 #: The layer classes :meth:`Sequential.load` rebuilds, by class name.
 LAYERS = {cls.__name__: cls for cls in (Dense, BatchNormalization, Dropout)}
 
 #: The prefix of each kind of layer in the parameter names and the summary: layer1, bn1, drop1.
 _PREFIXES = ((Dense, "layer"), (BatchNormalization, "bn"), (Dropout, "drop"))
+
+
+def sequential_layers(
+    layer_sizes, activations=None, *, rng=None, dtype=np.float64, init=None, kernel_regularizer=None,
+    dropout=None, batch_normalization=False,
+) -> list[Layer]:  # fmt: skip
+    """The layers of ``NeuralNetwork(layer_sizes, activations, ...)``, in forward order.
+
+    One :class:`~nnbook.layers.Dense` layer per pair of sizes, and after each hidden one a
+    :class:`~nnbook.normalization.BatchNormalization` (``batch_normalization=True``), then a
+    :class:`~nnbook.dropout.Dropout` (``dropout=rate``): the Keras model ``Dense(units,
+    activation)``, ``BatchNormalization()``, ``Dropout(rate)``.
+
+    Parameters
+    ----------
+    layer_sizes, activations, rng, dtype, init, kernel_regularizer, dropout, batch_normalization
+        As for :class:`~nnbook.network.NeuralNetwork`.
+
+    Returns
+    -------
+    list of Layer
+        The layers.
+
+    Examples
+    --------
+    >>> sequential_layers([2, 3, 1], ["relu", "sigmoid"], dropout=0.5)
+    [Dense(2, 3, activation='relu'), Dropout(rate=0.5), Dense(3, 1, activation='sigmoid')]
+    """
+    sizes = check_layer_sizes(layer_sizes)
+    acts = check_activations(activations, sizes)
+    dtype, kernel_regularizer = check_dtype(dtype), check_regularizer(kernel_regularizer)
+    dropout = None if dropout is None else check_fraction(dropout, "dropout")
+    batch_normalization = check_bool(batch_normalization, "batch_normalization")
+    rng = as_rng(rng)
+    dense = [
+        Dense(n_in, n_out, act, init=init, rng=rng, dtype=dtype, kernel_regularizer=kernel_regularizer)
+        for n_in, n_out, act in zip(sizes[:-1], sizes[1:], acts)
+    ]
+    # spawned after the weights are drawn: the weights do not depend on the dropout option
+    rngs = rng.spawn(len(sizes) - 2) if dropout is not None else []
+    layers = []
+    for i, layer in enumerate(dense):
+        layers.append(layer)
+        if i < len(sizes) - 2:  # a hidden layer
+            layers += [BatchNormalization(sizes[i + 1], dtype=dtype)] if batch_normalization else []
+            layers += [Dropout(dropout, rng=rngs[i])] if dropout is not None else []
+    return layers
 
 
 class Sequential:
@@ -50,7 +110,7 @@ class Sequential:
 
     def __init__(self, layers: list[Layer]) -> None:
         self.layers = check_layers(layers)
-        self._training = False
+        self._training, self.output = False, None
         counts, self.names = {}, []  # numbered from 1, as in the mathematics
         for layer in self.layers:
             kind = next((k for cls, k in _PREFIXES if isinstance(layer, cls)), type(layer).__name__.lower())
@@ -172,6 +232,82 @@ class Sequential:
             The network.
         """
         return cls(layers)
+
+    # -- the passes ---------------------------------------------------------------------------
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """Forward pass: every layer in order.
+
+        Parameters
+        ----------
+        X : ndarray, shape (N, n_inputs)
+            The inputs.
+        training : bool
+            ``False``: inference (moving statistics, no dropout); ``True``: batch statistics
+            (moving averages updated) and random dropout masks.
+
+        Returns
+        -------
+        ndarray, shape (N, n_outputs)
+            The output.
+        """
+        X = as_matrix(X, "X", n_columns=self.layers[0].input_dim, dtype=self.dtype)
+        self.output = self._forward(X, check_bool(training, "training"), to_logits=False)
+        self._check_output()
+        return self.output
+
+    def _forward(self, X: np.ndarray, training: bool, to_logits: bool) -> np.ndarray:
+        if training is not self._training:
+            self.training = training
+        *hidden, last = self.layers
+        for layer in hidden:
+            X = layer.forward(X)
+        return last.forward_to_z(X) if to_logits else last.forward(X)
+
+    def _check_output(self) -> None:
+        if not math.isfinite(np.add.reduce(self.output, axis=None)) and not np.isfinite(self.output).all():
+            raise FloatingPointError("the network's output is not finite although X is: its weights have diverged")
+
+    def backward(self, grad_output: np.ndarray, *, from_logits: bool = False, input_grad: bool = True):
+        """Backward pass through every layer in reverse order; fills every layer's ``grads``.
+
+        Parameters
+        ----------
+        grad_output : ndarray, shape (N, n_outputs)
+            dL/d(output) of the last forward pass; with ``from_logits``, dL/dZ of the output
+            layer (the fused gradient), and the output activation is skipped.
+        from_logits : bool
+            Whether ``grad_output`` is dL/dZ.
+        input_grad : bool
+            Whether to compute dL/dX; a training step does not, since nothing learns from it.
+
+        Returns
+        -------
+        ndarray, shape (N, n_inputs), or None
+            dL/dX (None without ``input_grad``).
+        """
+        first = self.layers[0]
+        first.needs_input_grad = input_grad
+        *hidden, last = self.layers
+        grad = last.backward_from_z(grad_output) if from_logits else last.backward(grad_output)
+        for layer in reversed(hidden):
+            grad = layer.backward(grad)
+        first.needs_input_grad = True
+        return grad
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """The output at inference (probabilities after a softmax or sigmoid output).
+
+        Parameters
+        ----------
+        X : ndarray, shape (N, n_inputs)
+            The inputs.
+
+        Returns
+        -------
+        ndarray, shape (N, n_outputs)
+            The output.
+        """
+        return self.forward(X)
 
     # -- state --------------------------------------------------------------------------------
     def get_state(self) -> dict:
