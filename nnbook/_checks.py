@@ -89,7 +89,7 @@ def as_matrix(x, name: str, *, n_columns: int | None = None, dtype=None) -> np.n
         dtype = np.float32 if arr.dtype == np.float32 else np.float64
     arr = arr.astype(dtype, copy=False)
     # a sum is finite only if every entry is (one reduction); if not, count (it may just overflow)
-    if not math.isfinite(arr.sum()) and not np.isfinite(arr).all():
+    if not math.isfinite(np.add.reduce(arr, axis=None)) and not np.isfinite(arr).all():
         n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} contains {n_bad} NaN or infinite value(s); expected finite numbers")
     return arr

@@ -159,7 +159,11 @@ def targets(y_true, n_rows: int, n_outputs: int, dtype=np.float64) -> np.ndarray
             raise ValueError("binary cross-entropy needs y_true in [0, 1] (labels 0/1), got values outside")
         return arr
     if arr.ndim == 1:
-        return _encode(class_labels(arr, "y_true", n_classes=n_outputs), n_outputs, dtype)
+        if arr.dtype.kind in "iu":  # integer labels: each row of the encoding holds one 1 iff its label is in range
+            Y = _encode(arr, n_outputs, dtype)
+            if np.add.reduce(Y, axis=None) == n_rows:
+                return Y
+        return _encode(class_labels(arr, "y_true", n_classes=n_outputs), n_outputs, dtype)  # checks, messages
     if arr.ndim != 2 or arr.shape[1] != n_outputs:
         raise ValueError(
             f"y_true must be labels of shape ({n_rows},) or one-hot rows of shape "
