@@ -563,3 +563,51 @@ def test_adaptive_reprs():
     assert repr(Adagrad()) == "Adagrad(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-07)"
     assert repr(RMSprop()) == "RMSprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-07, centered=False)"
     assert repr(AdamW()) == "AdamW(learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-07)"
+
+
+# -- the learning rate of a step, and the state of an optimizer ----------------------------------
+
+
+class RecordingSchedule(ExponentialDecay):
+    """ExponentialDecay that records the steps it is evaluated at."""
+
+    def __init__(self):
+        super().__init__(0.1, decay_steps=10, decay_rate=0.5)
+        self.steps = []
+
+    def __call__(self, step):
+        self.steps.append(step)
+        return super().__call__(step)
+
+
+@pytest.mark.parametrize("make", [SGD, lambda lr: SGD(lr, momentum=0.9), Adam, Adagrad, RMSprop, AdamW])
+def test_every_optimizer_evaluates_its_schedule_once_per_step(make):
+    schedule = RecordingSchedule()
+    optimizer = make(schedule)
+    params = [(f"p{i}", np.ones(3)) for i in range(4)]
+    for _ in range(3):
+        optimizer.step(params, [(name, np.full(3, 0.5)) for name, _ in params])
+    assert schedule.steps == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [SGD(0.1, momentum=0.9, nesterov=True), Adam(0.01), Adagrad(0.05), RMSprop(0.01, momentum=0.5, centered=True),
+     AdamW(0.01, weight_decay=0.1), Adam(ExponentialDecay(0.1, decay_steps=5, decay_rate=0.5))],
+    ids=["sgd", "adam", "adagrad", "rmsprop", "adamw", "adam-schedule"],
+)  # fmt: skip
+def test_a_saved_optimizer_continues_exactly(optimizer, tmp_path):
+    rng = np.random.default_rng(0)
+    params = [("w", rng.normal(size=(3, 2))), ("b", rng.normal(size=3))]
+    grads = [[(name, rng.normal(size=p.shape)) for name, p in params] for _ in range(6)]
+    for g in grads[:3]:
+        optimizer.step(params, g)
+    optimizer.save(tmp_path / "opt.npz")
+    again = Optimizer.load(tmp_path / "opt.npz")
+    assert repr(again) == repr(optimizer) and again.iterations == 3
+    copies = [(name, p.copy()) for name, p in params]
+    for g in grads[3:]:
+        optimizer.step(params, g)
+        again.step(copies, g)
+    for (_, a), (_, b) in zip(params, copies):
+        np.testing.assert_array_equal(a, b)
