@@ -153,12 +153,8 @@ class NeuralNetwork(Sequential):
 
         Parameters
         ----------
-        X : ndarray, shape (N, n_inputs)
-            The inputs.
-        y : array_like
-            The targets.
-        loss_fn : Loss
-            The loss.
+        X, y, loss_fn : ndarray (N, n_inputs), array_like, Loss
+            The inputs, their targets and the loss.
         training : bool
             The mode of the forward pass (see :meth:`forward`); ``False``: inference.
 
@@ -177,12 +173,8 @@ class NeuralNetwork(Sequential):
 
         Parameters
         ----------
-        X : ndarray, shape (N, n_inputs)
-            The inputs.
-        y : array_like
-            The targets.
-        loss_fn : Loss
-            The loss.
+        X, y, loss_fn : ndarray (N, n_inputs), array_like, Loss
+            The inputs, their targets and the loss.
         training : bool
             ``True`` (default): the training mode; ``False``: the gradient at inference.
 
@@ -198,12 +190,8 @@ class NeuralNetwork(Sequential):
 
         Parameters
         ----------
-        X : ndarray, shape (N, n_inputs)
-            A batch of inputs.
-        y : array_like
-            Its targets.
-        loss_fn : Loss
-            The loss.
+        X, y, loss_fn : ndarray (N, n_inputs), array_like, Loss
+            The inputs, their targets and the loss.
         optimizer : Optimizer, optional
             The update rule; by default ``self.optimizer``, plain gradient descent.
 
@@ -248,10 +236,8 @@ class NeuralNetwork(Sequential):
 
         Parameters
         ----------
-        batch : CheckedBatch
-            From :meth:`check_data`.
-        loss_fn : Loss
-            The loss it was encoded for.
+        batch, loss_fn : CheckedBatch, Loss
+            The data from :meth:`check_data`, and the loss.
         training : bool
             The mode of the forward pass.
 
@@ -281,10 +267,8 @@ class NeuralNetwork(Sequential):
 
         Parameters
         ----------
-        batch : CheckedBatch
-            From :meth:`check_data`.
-        loss_fn : Loss
-            The loss.
+        batch, loss_fn : CheckedBatch, Loss
+            The data from :meth:`check_data`, and the loss.
         training : bool
             The mode of the forward pass.
 
@@ -303,10 +287,8 @@ class NeuralNetwork(Sequential):
 
         Parameters
         ----------
-        batch : CheckedBatch
-            From :meth:`check_data`.
-        loss_fn : Loss
-            The loss.
+        batch, loss_fn : CheckedBatch, Loss
+            The data from :meth:`check_data`, and the loss.
         optimizer : Optimizer, optional
             By default ``self.optimizer``.
 
