@@ -45,10 +45,6 @@ class Dropout(Layer):
 
     Attributes
     ----------
-    training : bool
-        ``True``: drop units (training); ``False`` (the initial value): identity.
-        Set by whoever runs the forward pass (the training loop sets it to ``True``
-        for a training step and back to ``False`` for evaluation).
     mask : ndarray or None
         The scaled mask :math:`R/(1 - r)` of the last training forward pass.
     fixed_mask : ndarray of bool or None
@@ -129,7 +125,7 @@ class Dropout(Layer):
         Parameters
         ----------
         grad_output : ndarray, shape (batch_size, n_units)
-            dL/dA for the last :meth:`forward`.
+            dL/dA for the last :meth:`~nnbook.dropout.Dropout.forward`.
 
         Returns
         -------

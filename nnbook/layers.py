@@ -467,7 +467,7 @@ class Dense(Layer):
 
     @classmethod
     def from_config(cls, config: dict) -> Dense:
-        """A new Dense layer from :meth:`get_config`'s dict (fresh weights; see :meth:`set_state`).
+        """A new Dense layer from :meth:`get_config`'s dict (fresh weights; see :meth:`Layer.set_state`).
 
         Parameters
         ----------

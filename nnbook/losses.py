@@ -65,7 +65,7 @@ class Loss:
         return self.value(y_pred, self.targets(y_true, *y_pred.shape, y_pred.dtype))
 
     def value(self, y_pred: np.ndarray, Y: np.ndarray) -> float:
-        """The loss of ``y_pred`` for targets ``Y`` already encoded by :meth:`targets`, unchecked.
+        """The loss of ``y_pred`` for targets ``Y`` already encoded by :meth:`~nnbook.losses.Loss.targets`, unchecked.
 
         Caches what :meth:`backward` needs.
 
@@ -74,7 +74,7 @@ class Loss:
         y_pred : ndarray, shape (N, D)
             The network's output, finite.
         Y : ndarray
-            The output of :meth:`targets`.
+            The output of :meth:`~nnbook.losses.Loss.targets`.
 
         Returns
         -------
@@ -84,7 +84,7 @@ class Loss:
         raise NotImplementedError
 
     def backward(self) -> np.ndarray:
-        """Return dL/d(y_pred) for the last :meth:`forward`, shape (N, D).
+        """Return dL/d(y_pred) for the last :meth:`~nnbook.losses.Loss.forward`, shape (N, D).
 
         Returns
         -------
@@ -251,9 +251,9 @@ class CrossEntropyLoss(Loss):
     :math:`z` as the two logits :math:`[0, z]`, since :math:`\sigma(z)` is the softmax of
     :math:`[0, z]`), with targets :math:`[1 - y, y]`.
 
-    Nothing is clipped: :meth:`forward` returns the exact value (``inf`` when a
+    Nothing is clipped: :meth:`~nnbook.losses.Loss.forward` returns the exact value (``inf`` when a
     true class has probability exactly 0). A network whose last layer is softmax
-    or sigmoid does not use :meth:`forward` at all but the fused pair
+    or sigmoid does not use :meth:`~nnbook.losses.Loss.forward` at all but the fused pair
     :meth:`value_from_logits` / :meth:`backward_from_logits`, which is exact
     for any logits.
 
@@ -371,7 +371,7 @@ class CrossEntropyLoss(Loss):
         return float(-np.sum(ll) / p.shape[0])
 
     def backward(self) -> np.ndarray:
-        r"""Return :math:`\partial L/\partial P = -Y / (N P)` for the last :meth:`forward`.
+        r"""Return :math:`\partial L/\partial P = -Y / (N P)` for the last :meth:`~nnbook.losses.Loss.forward`.
 
         For one output, :math:`p` enters both classes :math:`[1 - p, p]`, so its
         derivative is the difference of the two columns:

@@ -61,6 +61,10 @@ class BatchNormalization(Layer):
     the statistics are constants:
     :math:`\partial \mathcal{L}/\partial A = G \odot \gamma/\sqrt{s^2_{\text{mov}} + \zeta}`.
 
+    The layer's ``training`` flag (:attr:`Layer.training <nnbook.layers.Layer.training>`)
+    chooses: ``True``, batch statistics (and the moving ones updated); ``False`` (the
+    initial value), the moving statistics.
+
     Parameters
     ----------
     n_features : int
@@ -81,9 +85,6 @@ class BatchNormalization(Layer):
         Their gradients after :meth:`backward`.
     moving_mean, moving_variance : ndarray, shape (n_features,)
         :math:`\bar a_{\text{mov}}` and :math:`s^2_{\text{mov}}`, used at inference.
-    training : bool
-        ``True``: batch statistics (and update the moving ones); ``False`` (the
-        initial value): moving statistics. Set by whoever runs the forward pass.
 
     Examples
     --------
@@ -165,7 +166,7 @@ class BatchNormalization(Layer):
         Parameters
         ----------
         grad_output : ndarray, shape (N, n_features)
-            G = dL/dU for the last :meth:`forward`.
+            G = dL/dU for the last :meth:`~nnbook.normalization.BatchNormalization.forward`.
 
         Returns
         -------
