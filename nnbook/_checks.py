@@ -72,6 +72,20 @@ def as_matrix(x, name: str, *, n_columns: int | None = None, dtype=None) -> np.n
         raise TypeError(f"{name} must be real, got dtype {arr.dtype}")
     if arr.dtype.kind not in "biuf":  # bool, int, unsigned, float
         raise TypeError(f"{name} must be a 2-D numeric array, got dtype {arr.dtype}")
+    if arr.ndim != 2 or (n_columns is not None and arr.shape[1] != n_columns) or arr.shape[0] == 0:
+        _shape_error(arr, name, n_columns)
+    if dtype is None:
+        dtype = np.float32 if arr.dtype == np.float32 else np.float64
+    arr = arr.astype(dtype, copy=False)
+    # a sum is finite only if every entry is (one reduction); if not, count (it may just overflow)
+    if not math.isfinite(np.add.reduce(arr, axis=None)) and not np.isfinite(arr).all():
+        n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} contains {n_bad} NaN or infinite value(s); expected finite numbers")
+    return arr
+
+
+def _shape_error(arr: np.ndarray, name: str, n_columns: int | None):
+    """Raise the ValueError that says which shape :func:`as_matrix` expected."""
     expected = f"(batch_size, {n_columns})" if n_columns is not None else "(batch_size, n_features)"
     if arr.ndim != 2:
         hint = ""
@@ -83,16 +97,7 @@ def as_matrix(x, name: str, *, n_columns: int | None = None, dtype=None) -> np.n
             f"{name} must have shape {expected}, got shape {arr.shape}: "
             f"expected {n_columns} columns, got {arr.shape[1]}"
         )
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty: shape {arr.shape}, expected at least one row")
-    if dtype is None:
-        dtype = np.float32 if arr.dtype == np.float32 else np.float64
-    arr = arr.astype(dtype, copy=False)
-    # a sum is finite only if every entry is (one reduction); if not, count (it may just overflow)
-    if not math.isfinite(np.add.reduce(arr, axis=None)) and not np.isfinite(arr).all():
-        n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        raise ValueError(f"{name} contains {n_bad} NaN or infinite value(s); expected finite numbers")
-    return arr
+    raise ValueError(f"{name} is empty: shape {arr.shape}, expected at least one row")
 
 
 def check_grad_shape(grad, shape: tuple, owner: str) -> np.ndarray:
