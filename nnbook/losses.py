@@ -442,10 +442,11 @@ class CrossEntropyLoss(Loss):
         e = np.exp(z - m)  # every exponent <= 0: nothing overflows
         s = e.sum(axis=1, keepdims=True)
         lse = m + np.log(s)  # log sum_j e^{z_j}
+        per_sample = lse - (y * z).sum(axis=1, keepdims=True)  # each row of y sums to 1
         probs = e / s  # softmax(z), from the same exponentials
         self.probs = probs if logits.shape[1] > 1 else probs[:, 1:]
         self.y_true, self.y_pred = Y, None
-        return float((lse.sum() - (y * z).sum()) / logits.shape[0])  # each row of y sums to 1
+        return float(per_sample.sum() / logits.shape[0])
 
     def backward_from_logits(self) -> np.ndarray:
         r"""The fused gradient :math:`\partial L/\partial Z = (P - Y)/N`.
