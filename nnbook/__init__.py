@@ -5,7 +5,8 @@ The package the book's chapters import. One module per concept:
 - :mod:`nnbook.activations`: ReLU, sigmoid, tanh, softmax, linear
 - :mod:`nnbook.layers`: the ``Layer`` interface and the ``Dense`` layer
 - :mod:`nnbook.losses`: mean squared error and cross-entropy (with the fused softmax gradient)
-- :mod:`nnbook.network`: ``NeuralNetwork`` (with optional L2, dropout, batch normalisation) and ``compute_gradients``
+- :mod:`nnbook.sequential`: ``Sequential``, a flat list of layers, its parameters and its state (save, load)
+- :mod:`nnbook.network`: ``NeuralNetwork``, the seed's interface on top (optional L2, dropout, batch normalisation)
 - :mod:`nnbook.optimizers`: SGD (with momentum) and Adam, Keras' exact rules
 - :mod:`nnbook.training`: the mini-batch training loop
 - :mod:`nnbook.targets`: class labels, one-hot rows, the targets a loss compares with
@@ -39,6 +40,7 @@ from .normalization import BatchNormalization
 from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from .regularizers import L2
 from .schedules import CosineDecay, ExponentialDecay
+from .sequential import Sequential
 from .training import TrainingDiverged, train_network
 
 try:  # one source: the version in pyproject.toml, through the installed package's metadata
@@ -60,6 +62,7 @@ __all__ = [
     "MSELoss",
     "CrossEntropyLoss",
     "NeuralNetwork",
+    "Sequential",
     "Optimizer",
     "SGD",
     "Adam",

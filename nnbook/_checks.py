@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,6 +23,13 @@ __all__ = [
     "check_layer_sizes",
     "check_activations",
     "check_dtype",
+    "check_nonnegative",
+    "check_bool",
+    "check_regularizer",
+    "check_grad_shape",
+    "check_layers",
+    "CheckedBatch",
+    "check_batch",
 ]
 
 #: Seed used when a function that draws random numbers gets ``rng=None``.
@@ -64,6 +72,20 @@ def as_matrix(x, name: str, *, n_columns: int | None = None, dtype=None) -> np.n
         raise TypeError(f"{name} must be real, got dtype {arr.dtype}")
     if arr.dtype.kind not in "biuf":  # bool, int, unsigned, float
         raise TypeError(f"{name} must be a 2-D numeric array, got dtype {arr.dtype}")
+    if arr.ndim != 2 or (n_columns is not None and arr.shape[1] != n_columns) or arr.shape[0] == 0:
+        _shape_error(arr, name, n_columns)
+    if dtype is None:
+        dtype = np.float32 if arr.dtype == np.float32 else np.float64
+    arr = arr.astype(dtype, copy=False)
+    # a sum is finite only if every entry is (one reduction); if not, count (it may just overflow)
+    if not math.isfinite(np.add.reduce(arr, axis=None)) and not np.isfinite(arr).all():
+        n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} contains {n_bad} NaN or infinite value(s); expected finite numbers")
+    return arr
+
+
+def _shape_error(arr: np.ndarray, name: str, n_columns: int | None):
+    """Raise the ValueError that says which shape :func:`as_matrix` expected."""
     expected = f"(batch_size, {n_columns})" if n_columns is not None else "(batch_size, n_features)"
     if arr.ndim != 2:
         hint = ""
@@ -75,16 +97,16 @@ def as_matrix(x, name: str, *, n_columns: int | None = None, dtype=None) -> np.n
             f"{name} must have shape {expected}, got shape {arr.shape}: "
             f"expected {n_columns} columns, got {arr.shape[1]}"
         )
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty: shape {arr.shape}, expected at least one row")
-    if dtype is None:
-        dtype = np.float32 if arr.dtype == np.float32 else np.float64
-    arr = arr.astype(dtype, copy=False)
-    # a sum is finite only if every entry is (one reduction); if not, count (it may just overflow)
-    if not math.isfinite(arr.sum()) and not np.isfinite(arr).all():
-        n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        raise ValueError(f"{name} contains {n_bad} NaN or infinite value(s); expected finite numbers")
-    return arr
+    raise ValueError(f"{name} is empty: shape {arr.shape}, expected at least one row")
+
+
+def check_grad_shape(grad, shape: tuple, owner: str) -> np.ndarray:
+    """Return ``grad`` as an array if its shape is ``shape`` (the forward output's), else raise ValueError."""
+    if type(grad) is not np.ndarray:
+        grad = np.asarray(grad)
+    if grad.shape != shape:
+        raise ValueError(f"{owner}.backward expects grad_output of shape {shape}, got {grad.shape}")
+    return grad
 
 
 def check_positive_int(value, name: str) -> int:
@@ -107,6 +129,34 @@ def check_positive_float(value, name: str) -> float:
     if not np.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value}")
     return value
+
+
+def check_nonnegative(value, name: str) -> float:
+    """Return ``value`` if it is a finite real number >= 0, else raise TypeError or ValueError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number >= 0, got {value!r} ({type(value).__name__})")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return value
+
+
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` as a bool if it is True or False (or a NumPy bool), else raise TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_regularizer(regularizer):
+    """Return ``regularizer`` if it is None or a :class:`~nnbook.regularizers.Regularizer`, else raise TypeError."""
+    from .regularizers import Regularizer
+
+    if regularizer is not None and not isinstance(regularizer, Regularizer):
+        raise TypeError(
+            f"kernel_regularizer must be a Regularizer such as nnbook.L2(0.01) or None, got {regularizer!r} "
+            f"({type(regularizer).__name__})"
+        )
+    return regularizer
 
 
 def check_fraction(value, name: str, *, low_inclusive: bool = True) -> float:
@@ -169,3 +219,61 @@ def check_dtype(dtype) -> np.dtype:
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
     return dtype
+
+
+def check_layers(layers) -> list:
+    """Return ``layers`` as a list if they can form a network, else raise TypeError or ValueError.
+
+    A network's layers are :class:`~nnbook.layers.Layer` instances, each used once, the first
+    and the last :class:`~nnbook.layers.Dense`; each layer's width matches the one before
+    (a Dense layer's ``input_dim``, a batch normalisation's ``n_features``), and every Dense
+    layer has the first one's dtype and its own activation instance.
+    """
+    from .layers import Dense, Layer
+
+    if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
+        raise TypeError(f"layers must be a list of Layer objects, got {type(layers).__name__}")
+    layers = list(layers)
+    bad = [layer for layer in layers if not isinstance(layer, Layer)]
+    if bad:
+        raise TypeError(f"layers must be Layer objects such as Dense(2, 3), got {bad[0]!r}")
+    if not layers or not isinstance(layers[0], Dense) or not isinstance(layers[-1], Dense):
+        raise ValueError("a network's first and last layers must be Dense layers")
+    if len({id(layer) for layer in layers}) != len(layers):
+        raise ValueError("the same layer object appears twice; it caches its input, so give each place its own")
+    dense = [layer for layer in layers if isinstance(layer, Dense)]
+    if len({id(layer.activation) for layer in dense}) != len(dense):
+        raise ValueError("the same Activation instance is used for two layers; it caches its input")
+    width, dtype = layers[0].input_dim, layers[0].dtype
+    for i, layer in enumerate(layers):
+        expected = getattr(layer, "input_dim", getattr(layer, "n_features", width))
+        if expected != width:
+            raise ValueError(f"layers[{i}] ({layer!r}) takes {expected} inputs, the layer before gives {width}")
+        width = getattr(layer, "output_dim", width)
+        if getattr(layer, "dtype", dtype) != dtype:
+            raise ValueError(f"layers[{i}] has dtype {layer.dtype}, the first layer {dtype}: use one dtype")
+    return layers
+
+
+class CheckedBatch(NamedTuple):
+    """Inputs ``X`` of shape (N, n_inputs) and targets ``Y`` checked and encoded by :func:`check_batch`.
+
+    The only argument a network's unchecked methods accept
+    (:meth:`~nnbook.network.NeuralNetwork.batch_loss`, ...), so that raw labels cannot reach them.
+    """
+
+    X: np.ndarray
+    Y: np.ndarray
+
+    def take(self, idx) -> CheckedBatch:
+        """The samples ``idx`` (an index array or a slice), still checked."""
+        return CheckedBatch(self.X[idx], self.Y[idx])
+
+
+def check_batch(X, y, loss_fn, n_inputs: int, n_outputs: int, dtype) -> CheckedBatch:
+    """``X`` as a finite (N, n_inputs) matrix of ``dtype``, ``y`` encoded by ``loss_fn.targets``.
+
+    The check of a network's data (:meth:`~nnbook.network.NeuralNetwork.check_data`).
+    """
+    X = as_matrix(X, "X", n_columns=n_inputs, dtype=dtype)
+    return CheckedBatch(X, loss_fn.targets(y, X.shape[0], n_outputs, dtype))

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_nonnegative
+
 __all__ = [
     "Activation",
     "ReLU",
@@ -99,6 +101,19 @@ class Activation:
 
     Subclasses implement :meth:`forward` (caching what the derivative needs) and
     :meth:`backward` (the vector-Jacobian product).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class Square(Activation):                  # sigma(z) = z^2, sigma'(z) = 2 z
+    ...     def forward(self, z):
+    ...         self.z = z
+    ...         return z**2
+    ...     def backward(self, grad_output):
+    ...         return grad_output * 2 * self.z
+    >>> f = Square()
+    >>> f(np.array([[3.0]])).tolist(), f.backward(np.array([[1.0]])).tolist()
+    ([[9.0]], [[6.0]])
     """
 
     #: Name under which :func:`get_activation` finds the class.
@@ -136,6 +151,21 @@ class Activation:
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         return self.forward(z)
+
+    def get_config(self) -> dict:
+        """The name and the arguments that rebuild this activation: ``get_activation(name)(**rest)``.
+
+        Returns
+        -------
+        dict
+            ``{"name": ...}`` plus the constructor's arguments, if any.
+
+        Examples
+        --------
+        >>> LeakyReLU(0.1).get_config()
+        {'name': 'leaky_relu', 'negative_slope': 0.1}
+        """
+        return {"name": self.name}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -368,17 +398,6 @@ def get_activation(name_or_instance) -> Activation:
 # -- Activations beyond the source: leaky and smooth variants of ReLU (Keras 3 names and defaults) --
 
 
-def _check_nonnegative_float(value, name: str) -> float:
-    """Return ``value`` if it is a finite real number >= 0, else raise."""
-    import numbers
-
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number >= 0, got {value!r} ({type(value).__name__})")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return value
-
-
 class LeakyReLU(Activation):
     r"""Leaky rectified linear unit, Keras 3's ``keras.layers.LeakyReLU``.
 
@@ -415,7 +434,7 @@ class LeakyReLU(Activation):
     name = "leaky_relu"
 
     def __init__(self, negative_slope: float = 0.3):
-        self.negative_slope = _check_nonnegative_float(negative_slope, "negative_slope")
+        self.negative_slope = check_nonnegative(negative_slope, "negative_slope")
         self.z = None
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -425,6 +444,9 @@ class LeakyReLU(Activation):
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         z = self._cached("z", grad_output)
         return grad_output * np.where(z > 0, 1.0, self.negative_slope).astype(z.dtype, copy=False)
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "negative_slope": self.negative_slope}
 
     def __repr__(self) -> str:
         return f"LeakyReLU(negative_slope={self.negative_slope})"
@@ -507,7 +529,7 @@ class ELU(Activation):
     name = "elu"
 
     def __init__(self, alpha: float = 1.0):
-        self.alpha = _check_nonnegative_float(alpha, "alpha")
+        self.alpha = check_nonnegative(alpha, "alpha")
         self.z = None
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -519,6 +541,9 @@ class ELU(Activation):
         z = self._cached("z", grad_output)
         with np.errstate(over="ignore"):
             return grad_output * np.where(z > 0, 1.0, self.alpha * np.exp(z))
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "alpha": self.alpha}
 
     def __repr__(self) -> str:
         return f"ELU(alpha={self.alpha})"

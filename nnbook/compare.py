@@ -46,6 +46,7 @@ from ._checks import as_rng, check_positive_int
 from .activations import ELU, LeakyReLU
 from .dropout import Dropout
 from .gradcheck import rel_error
+from .layers import Dense
 from .losses import CrossEntropyLoss, MSELoss
 from .network import NeuralNetwork
 from .normalization import BatchNormalization
@@ -175,21 +176,21 @@ def to_keras(network: NeuralNetwork, *, logits: bool | None = None):
     dtype = network.dtype.name
     inputs = keras.Input((network.layer_sizes[0],), dtype=dtype)
     x = inputs
-    for i, layer in enumerate(network.layers):
-        activation = _keras_activation(layer.activation)
-        if i == len(network.layers) - 1 and logits:
-            activation = "linear"
-        reg = _keras_regularizer(getattr(layer, "kernel_regularizer", None))
-        x = keras.layers.Dense(
-            layer.output_dim, activation=activation, dtype=dtype, name=f"dense_{i}", kernel_regularizer=reg
-        )(x)
-        for extra in network._after[i]:
-            if isinstance(extra, BatchNormalization):
-                x = keras.layers.BatchNormalization(
-                    momentum=extra.momentum, epsilon=extra.epsilon, dtype=dtype, name=f"bn_{i}"
-                )(x)
-            elif isinstance(extra, Dropout):
-                x = keras.layers.Dropout(extra.rate, dtype=dtype, name=f"dropout_{i}")(x)
+    i = -1  # the index of the last Dense layer seen; the layers after it are named with it
+    for layer in network.layers:
+        if isinstance(layer, Dense):
+            i += 1
+            activation = "linear" if layer is network.layers[-1] and logits else _keras_activation(layer.activation)
+            reg = _keras_regularizer(layer.kernel_regularizer)
+            x = keras.layers.Dense(
+                layer.output_dim, activation=activation, dtype=dtype, name=f"dense_{i}", kernel_regularizer=reg
+            )(x)
+        elif isinstance(layer, BatchNormalization):
+            x = keras.layers.BatchNormalization(
+                momentum=layer.momentum, epsilon=layer.epsilon, dtype=dtype, name=f"bn_{i}"
+            )(x)
+        elif isinstance(layer, Dropout):
+            x = keras.layers.Dropout(layer.rate, dtype=dtype, name=f"dropout_{i}")(x)
     model = keras.Model(inputs, x)
     copy_weights_to_keras(network, model)
     return model
@@ -233,8 +234,8 @@ def keras_parameter_variables(model) -> list:
 
     ``kernel`` and ``bias`` of each ``Dense``, ``gamma`` and ``beta`` of each
     ``BatchNormalization``, in the order of the layers: the order of
-    :meth:`~nnbook.network.NeuralNetwork.parameters` (``layer0.W``, ``layer0.b``,
-    ``bn0.gamma``, ...). A kernel is the transpose of ``W``.
+    :meth:`~nnbook.network.NeuralNetwork.parameters` (``layer1.W``, ``layer1.b``,
+    ``bn1.gamma``, ...). A kernel is the transpose of ``W``.
 
     Examples
     --------
@@ -278,9 +279,9 @@ def copy_weights_to_keras(network: NeuralNetwork, model) -> None:
     True
     """
     dense = keras_dense_layers(model)
-    if len(dense) != len(network.layers):
-        raise ValueError(f"the Keras model has {len(dense)} Dense layers, the network {len(network.layers)}")
-    for layer, k_layer in zip(network.layers, dense):
+    if len(dense) != len(network.dense_layers):
+        raise ValueError(f"the Keras model has {len(dense)} Dense layers, the network {len(network.dense_layers)}")
+    for layer, k_layer in zip(network.dense_layers, dense):
         k_layer.set_weights([layer.W.T.copy(), layer.b.copy()])
     k_bns = _keras_batch_norms(model)
     if len(k_bns) != len(network.batch_norms):
@@ -308,9 +309,9 @@ def copy_weights_from_keras(model, network: NeuralNetwork) -> None:
     True
     """
     dense = keras_dense_layers(model)
-    if len(dense) != len(network.layers):
-        raise ValueError(f"the Keras model has {len(dense)} Dense layers, the network {len(network.layers)}")
-    for layer, k_layer in zip(network.layers, dense):
+    if len(dense) != len(network.dense_layers):
+        raise ValueError(f"the Keras model has {len(dense)} Dense layers, the network {len(network.dense_layers)}")
+    for layer, k_layer in zip(network.dense_layers, dense):
         kernel, bias = k_layer.get_weights()
         if kernel.T.shape != layer.W.shape:
             raise ValueError(f"kernel of shape {kernel.shape} does not fit W of shape {layer.W.shape}")
@@ -484,7 +485,7 @@ def keras_gradients(model, X, y, loss, *, training: bool = True) -> tuple[float,
 
     Returns the loss (with the regularization losses of the model) and, per Dense layer,
     ``[dkernel.T, dbias]`` (per BatchNormalization ``[dgamma, dbeta]``) flattened into a list
-    in ``nnbook``'s order and layout (``layer0.W``, ``layer0.b``, ``bn0.gamma``, ...).
+    in ``nnbook``'s order and layout (``layer1.W``, ``layer1.b``, ``bn1.gamma``, ...).
     ``training``: the mode of the model's call (``True``: batch statistics, random dropout).
 
     Examples

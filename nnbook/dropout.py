@@ -7,9 +7,11 @@ nothing needs rescaling at inference, where the layer is the identity.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
-from ._checks import as_matrix, as_rng, check_fraction
+from ._checks import as_rng, check_fraction, check_grad_shape
 from .layers import Layer
 
 __all__ = ["Dropout"]
@@ -39,16 +41,14 @@ class Dropout(Layer):
         The probability :math:`r` of dropping a unit.
     rng : numpy.random.Generator or int
         Source of the masks (keyword, required: two layers must not share a
-        default seed and hence their masks).
+        default seed and hence their masks; there is no ``None``).
 
     Attributes
     ----------
-    training : bool
-        ``True``: drop units (training); ``False`` (the initial value): identity.
-        Set by whoever runs the forward pass (the training loop sets it to ``True``
-        for a training step and back to ``False`` for evaluation).
     mask : ndarray or None
         The scaled mask :math:`R/(1 - r)` of the last training forward pass.
+    fixed_mask : ndarray of bool or None
+        The keep-mask fixed by :meth:`set_mask`, or None (a new mask each pass).
 
     Examples
     --------
@@ -71,9 +71,8 @@ class Dropout(Layer):
         if rng is None:
             raise TypeError("Dropout needs rng: a numpy.random.Generator or an int seed")
         self.rng = as_rng(rng)
-        self.training = False
         self.mask = None
-        self._fixed_keep = None
+        self.fixed_mask = None
         self._forward_training = None
         self._shape = None
 
@@ -87,14 +86,14 @@ class Dropout(Layer):
             need the same mask in every evaluation of the loss.
         """
         if keep is None:
-            self._fixed_keep = None
+            self.fixed_mask = None
             return
         keep = np.asarray(keep)
         if keep.dtype != bool:
             raise TypeError(f"the keep-mask must be boolean, got dtype {keep.dtype}")
         if keep.ndim != 2:
             raise ValueError(f"the keep-mask must have shape (batch_size, n_units), got {keep.shape}")
-        self._fixed_keep = keep.copy()
+        self.fixed_mask = keep.copy()
 
     def forward(self, a_prev: np.ndarray) -> np.ndarray:
         """Return :math:`A_{\\text{prev}} \\odot R/(1 - r)` in training, ``a_prev`` itself at inference.
@@ -107,17 +106,14 @@ class Dropout(Layer):
         -------
         ndarray, shape (batch_size, n_units)
         """
-        a_prev = as_matrix(a_prev, "Dropout input")
-        if not isinstance(self.training, (bool, np.bool_)):
-            raise TypeError(f"Dropout.training must be True or False, got {self.training!r}")
-        self._forward_training = bool(self.training)
+        self._forward_training = self.training
         self._shape = a_prev.shape
         if not self.training:
             return a_prev
-        if self._fixed_keep is not None:
-            if self._fixed_keep.shape != a_prev.shape:
-                raise ValueError(f"the fixed keep-mask has shape {self._fixed_keep.shape}, the input {a_prev.shape}")
-            keep = self._fixed_keep
+        if self.fixed_mask is not None:
+            if self.fixed_mask.shape != a_prev.shape:
+                raise ValueError(f"the fixed keep-mask has shape {self.fixed_mask.shape}, the input {a_prev.shape}")
+            keep = self.fixed_mask
         else:
             keep = self.rng.random(a_prev.shape) >= self.rate
         self.mask = keep.astype(a_prev.dtype) * (1.0 / (1.0 - self.rate))
@@ -129,7 +125,7 @@ class Dropout(Layer):
         Parameters
         ----------
         grad_output : ndarray, shape (batch_size, n_units)
-            dL/dA for the last :meth:`forward`.
+            dL/dA for the last :meth:`~nnbook.dropout.Dropout.forward`.
 
         Returns
         -------
@@ -138,12 +134,70 @@ class Dropout(Layer):
         """
         if self._forward_training is None:
             raise RuntimeError("Dropout.backward called before forward")
-        grad_output = np.asarray(grad_output)
-        if grad_output.shape != self._shape:
-            raise ValueError(f"Dropout.backward expects grad_output of shape {self._shape}, got {grad_output.shape}")
+        grad_output = check_grad_shape(grad_output, self._shape, "Dropout")
         if not self._forward_training:
             return grad_output
         return grad_output * self.mask
+
+    def get_config(self) -> dict:
+        """``{"rate": r}``; the generator's state is part of :meth:`get_state`.
+
+        Returns
+        -------
+        dict
+            The constructor's arguments but ``rng``.
+
+        Examples
+        --------
+        >>> Dropout(0.5, rng=0).get_config()
+        {'rate': 0.5}
+        """
+        return {"rate": self.rate}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Dropout:
+        """A new Dropout layer from :meth:`get_config`'s dict, its generator seeded with 0 until :meth:`set_state`.
+
+        Parameters
+        ----------
+        config : dict
+            ``{"rate": r}``.
+
+        Returns
+        -------
+        Dropout
+            The layer.
+        """
+        return cls(config["rate"], rng=0)
+
+    def get_state(self) -> dict:
+        """The state of the mask generator, so that a reloaded layer draws the masks this one would draw next.
+
+        Returns
+        -------
+        dict
+            ``{"rng": ...}``, the bit generator's state as JSON text in a 0-d string array.
+
+        Examples
+        --------
+        >>> a, b = Dropout(0.5, rng=1), Dropout(0.5, rng=2)
+        >>> b.set_state(a.get_state())
+        >>> bool(a.rng.random() == b.rng.random())
+        True
+        """
+        return {"rng": np.array(json.dumps(self.rng.bit_generator.state))}
+
+    def set_state(self, state: dict) -> None:
+        """Restore the mask generator from :meth:`get_state`.
+
+        Parameters
+        ----------
+        state : dict
+            ``{"rng": ...}`` as :meth:`get_state` returns it.
+        """
+        if set(state) != {"rng"}:
+            raise ValueError(f"Dropout: state has keys {sorted(state)}, expected ['rng']")
+        self.rng.bit_generator.state = json.loads(str(state["rng"]))
 
     def __repr__(self) -> str:
         return f"Dropout(rate={self.rate})"

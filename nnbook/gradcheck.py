@@ -120,7 +120,7 @@ def numerical_gradient(
     Returns
     -------
     dict of str to ndarray
-        Keyed like ``network.parameters()`` (``"layer0.W"``, ...).
+        Keyed like ``network.parameters()`` (``"layer1.W"``, ...).
 
     Parameters
     ----------
@@ -148,9 +148,10 @@ def numerical_gradient(
     >>> max(rel_error(numerical[name], g) for name, g in net.gradients()) < 1e-8
     True
     """
-    mode = {} if training else {"training": False}  # training is the default (and all a subclass may take)
     return {
-        name: finite_difference_gradient(lambda: network.compute_gradients(X, y, loss_fn, **mode), p, epsilon)
+        name: finite_difference_gradient(
+            lambda: network.compute_gradients(X, y, loss_fn, training=training), p, epsilon
+        )
         for name, p in network.parameters()
     }
 
@@ -276,24 +277,21 @@ def check_gradients(
             raise TypeError(
                 f"gradient checks need float64 parameters, {name} is {p.dtype}: build the network with dtype=np.float64"
             )
-    mode = {} if training else {"training": False}  # training is the default (and all a subclass may take)
-    moving = [(bn, bn.moving_mean.copy(), bn.moving_variance.copy()) for bn in getattr(network, "batch_norms", [])]
+    state = network.get_state()  # the passes update the moving statistics of batch normalisation
     fixed = []
     try:
-        network.compute_gradients(X, y, loss_fn, **mode)
+        network.compute_gradients(X, y, loss_fn, training=training)
         if training:
-            for drop in getattr(network, "dropouts", []):
-                if drop._fixed_keep is None:  # keep the mask just drawn
+            for drop in network.dropouts:
+                if drop.fixed_mask is None:  # keep the mask just drawn
                     drop.set_mask(drop.mask > 0)
                     fixed.append(drop)
         analytic = {name: g.copy() for name, g in network.gradients()}
         numerical = numerical_gradient(network, X, y, loss_fn, epsilon, training=training)
-        network.compute_gradients(X, y, loss_fn, **mode)  # leave the analytic gradients in place
+        network.compute_gradients(X, y, loss_fn, training=training)  # leave the analytic gradients in place
     finally:
         for drop in fixed:
             drop.set_mask(None)
-        for bn, mean, variance in moving:
-            bn.moving_mean[...] = mean
-            bn.moving_variance[...] = variance
+        network.set_state(state)
     errors = {name: rel_error(analytic[name], numerical[name]) for name in analytic}
     return GradientCheckResult(errors, tolerance, analytic, numerical)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_matrix, as_rng, check_dtype, check_positive_float, check_positive_int
-from .activations import Activation, ReLU, get_activation
-from .regularizers import Regularizer
+from ._checks import as_matrix, as_rng, check_bool, check_dtype, check_grad_shape, check_positive_int, check_regularizer
+from .activations import ACTIVATIONS, Activation, ReLU, get_activation
+from .regularizers import L2
 
-__all__ = ["Layer", "Dense", "INITIALIZERS", "initial_weights", "gradient_descent"]
+__all__ = ["Layer", "Dense", "INITIALIZERS", "initial_weights"]
 
 #: Weight initialisation schemes known to :class:`Dense`.
 INITIALIZERS = ("he", "glorot")
@@ -39,7 +39,8 @@ def initial_weights(
     init : {"he", "glorot"}
         The scheme.
     rng : numpy.random.Generator
-        The source of the random numbers.
+        The source of the random numbers (a Generator; the layers that call this
+        take ``rng=None``, meaning seed 0).
     dtype : numpy dtype
         Of the result.
 
@@ -63,35 +64,11 @@ def initial_weights(
     raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITIALIZERS)}")
 
 
-def gradient_descent(param: np.ndarray, grad: np.ndarray, learning_rate: float) -> None:
-    r"""The gradient-descent rule :math:`\theta \leftarrow \theta - \eta g`, in place.
-
-    The one implementation of the rule: :meth:`Layer.update`,
-    :meth:`nnbook.network.NeuralNetwork.update` and :class:`nnbook.optimizers.SGD` without
-    momentum all call it. Written as Keras writes it (``grad * learning_rate``, then subtracted).
-
-    Parameters
-    ----------
-    param : ndarray
-        The parameter, updated in place.
-    grad : ndarray
-        Its gradient, same shape.
-    learning_rate : float
-        :math:`\eta`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> w = np.array([1.0, 2.0])
-    >>> gradient_descent(w, np.array([10.0, -10.0]), 0.1)
-    >>> w.tolist()
-    [0.0, 3.0]
-    """
-    param -= grad * learning_rate
-
-
 class Layer:
-    """Base class of layers.
+    """Base class of layers: ``forward`` caches what ``backward`` needs.
+
+    Calling a layer, ``layer(a_prev)``, checks the input (:meth:`check_input`) and runs
+    :meth:`forward`; a network checks its inputs once and calls ``forward`` directly.
 
     Attributes
     ----------
@@ -100,11 +77,65 @@ class Layer:
     grads : dict of str to ndarray
         dL/d(param) for each entry of ``params``, same keys and shapes, filled
         by :meth:`backward`.
+    training : bool
+        The mode of the next :meth:`forward`: ``True`` in a training step, ``False``
+        (the initial value) at inference. Only layers that behave differently in the
+        two modes (dropout, batch normalisation) look at it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = Dense(1, 1, activation="linear")
+    >>> layer.params["W"][:] = 2.0
+    >>> _ = layer.forward(np.array([[1.0]]))
+    >>> _ = layer.backward(np.array([[3.0]]))        # dL/dW = 3 * 1
+    >>> layer.update(0.1)                           # W - 0.1 * 3
+    >>> layer.W.tolist(), layer.n_params
+    ([[1.7]], 2)
     """
+
+    #: A penalty on the layer's weights (only :class:`Dense` takes one).
+    kernel_regularizer = None
+    #: Whether :meth:`backward` computes dL/d(input); a network's first layer skips it in a
+    #: training step, since nothing learns from dL/dX (PyTorch's ``needs_input_grad``).
+    needs_input_grad = True
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+        self._training = False
+
+    @property
+    def training(self) -> bool:
+        """The mode of the next :meth:`forward`: True in training, False at inference."""
+        return self._training
+
+    @training.setter
+    def training(self, value: bool) -> None:
+        self._training = check_bool(value, f"{type(self).__name__}.training")
+
+    @property
+    def n_params(self) -> int:
+        """Number of trainable numbers (the entries of ``params``)."""
+        return sum(p.size for p in self.params.values())
+
+    def __call__(self, a_prev) -> np.ndarray:
+        return self.forward(self.check_input(a_prev))
+
+    def check_input(self, a_prev) -> np.ndarray:
+        """Return ``a_prev`` as a finite 2-D float array, or raise a clear error.
+
+        Parameters
+        ----------
+        a_prev : array_like, shape (batch_size, input_dim)
+            An input of the layer.
+
+        Returns
+        -------
+        ndarray, shape (batch_size, input_dim)
+            The input, as :meth:`forward` takes it.
+        """
+        return as_matrix(a_prev, f"{type(self).__name__} input")
 
     def forward(self, a_prev: np.ndarray) -> np.ndarray:
         """Return the layer's output for an input of shape (batch_size, input_dim).
@@ -137,18 +168,72 @@ class Layer:
         raise NotImplementedError
 
     def update(self, learning_rate: float) -> None:
-        """Plain gradient descent on every parameter (:func:`gradient_descent`).
+        """One step of plain gradient descent on every parameter: the rule of :class:`~nnbook.optimizers.SGD`.
 
         Parameters
         ----------
         learning_rate : float
             The step size, > 0.
         """
-        learning_rate = check_positive_float(learning_rate, "learning_rate")
-        for key, param in self.params.items():
-            if key not in self.grads:
-                raise RuntimeError(f"no gradient for parameter {key!r}: call backward before update")
-            gradient_descent(param, self.grads[key], learning_rate)
+        from .optimizers import SGD  # optimizers does not import layers: no cycle
+
+        SGD(learning_rate).step(list(self.params.items()), [(k, self.grads.get(k)) for k in self.params])
+
+    def get_config(self) -> dict:
+        """The constructor's arguments (plain Python values) that rebuild this layer's architecture.
+
+        Returns
+        -------
+        dict
+            Keyword arguments of the layer's class.
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot be saved: it has no get_config")
+
+    @classmethod
+    def from_config(cls, config: dict) -> Layer:
+        """A new layer of this class from :meth:`get_config`'s dict (fresh weights; see :meth:`set_state`).
+
+        Parameters
+        ----------
+        config : dict
+            As :meth:`get_config` returns it.
+
+        Returns
+        -------
+        Layer
+            The layer.
+        """
+        return cls(**config)
+
+    def get_state(self) -> dict:
+        """Copies of everything the layer learns or updates: its parameters (and, in subclasses, statistics).
+
+        Returns
+        -------
+        dict of str to ndarray
+            Keyed like ``params``.
+        """
+        return {k: p.copy() for k, p in self.params.items()}
+
+    def set_state(self, state: dict) -> None:
+        """Write ``state`` (from :meth:`get_state`) into the layer, in place.
+
+        Parameters
+        ----------
+        state : dict of str to ndarray
+            The same keys and shapes as :meth:`get_state` returns.
+        """
+        mine = self._state_arrays()
+        if set(state) != set(mine):
+            raise ValueError(f"{type(self).__name__}: state has keys {sorted(state)}, expected {sorted(mine)}")
+        for key, value in state.items():
+            value = np.asarray(value)
+            if value.shape != mine[key].shape:
+                raise ValueError(f"{type(self).__name__}: {key} has shape {value.shape}, expected {mine[key].shape}")
+            mine[key][...] = value
+
+    def _state_arrays(self) -> dict:
+        return self.params
 
 
 class Dense(Layer):
@@ -177,7 +262,8 @@ class Dense(Layer):
         Weight initialisation (see :func:`initial_weights`). ``None`` picks
         ``"he"`` for ReLU and ``"glorot"`` for every other activation.
     rng : numpy.random.Generator, int or None
-        Source of the initial weights (``None``: a generator seeded with 0).
+        Source of the initial weights. None uses seed 0, so repeated calls draw the
+        same numbers; pass a Generator to vary them.
     dtype : numpy dtype
         ``np.float64`` (default; what gradient checks use) or ``np.float32``.
     kernel_regularizer : Regularizer or None
@@ -211,7 +297,7 @@ class Dense(Layer):
         kernel_regularizer=None,
     ) -> None:
         super().__init__()
-        self.kernel_regularizer = _check_regularizer(kernel_regularizer)
+        self.kernel_regularizer = check_regularizer(kernel_regularizer)
         self.input_dim = check_positive_int(input_dim, "input_dim")
         self.output_dim = check_positive_int(output_dim, "output_dim")
         self.activation: Activation = get_activation(activation)
@@ -221,9 +307,7 @@ class Dense(Layer):
         self.init = init
         self.params["W"] = initial_weights(self.output_dim, self.input_dim, init, as_rng(rng), dtype)
         self.params["b"] = np.zeros(self.output_dim, dtype=dtype)
-        self.a_prev = None
-        self.z = None
-        self.a = None
+        self.a_prev = self.z = self._a = None
 
     @property
     def W(self) -> np.ndarray:
@@ -235,78 +319,91 @@ class Dense(Layer):
         """The bias vector, shape (output_dim,)."""
         return self.params["b"]
 
-    @property
-    def n_params(self) -> int:
-        """Number of trainable numbers: output_dim * input_dim + output_dim."""
-        return sum(p.size for p in self.params.values())
+    def check_input(self, a_prev) -> np.ndarray:
+        """Return ``a_prev`` as a finite array of shape (batch_size, input_dim) in the layer's dtype, or raise.
 
-    def forward(self, a_prev: np.ndarray, *, check_input: bool = True, activate: bool = True) -> np.ndarray:
-        """Forward pass: return :math:`A = \\sigma(A_{prev} W^\\top + b)`.
+        Parameters
+        ----------
+        a_prev : array_like, shape (batch_size, input_dim)
+            An input.
+
+        Returns
+        -------
+        ndarray, shape (batch_size, input_dim)
+            The input, as :meth:`forward` takes it.
+
+        Examples
+        --------
+        >>> Dense(3, 2)([[1.0, 2.0]])
+        Traceback (most recent call last):
+        ...
+        ValueError: a_prev must have shape (batch_size, 3), got shape (1, 2): expected 3 columns, got 2
+        """
+        return as_matrix(a_prev, "a_prev", n_columns=self.input_dim, dtype=self.dtype)
+
+    @property
+    def a(self) -> np.ndarray | None:
+        r"""The output :math:`A = \sigma(Z)` of the last forward pass, shape (batch_size, output_dim).
+
+        After :meth:`forward_to_z` it is computed from :math:`Z` when first asked for.
+        """
+        if self._a is None and self.z is not None:
+            self._a = self.activation.forward(self.z)
+        return self._a
+
+    def forward(self, a_prev: np.ndarray) -> np.ndarray:
+        r"""Forward pass: return :math:`A = \sigma(A_{prev} W^\top + b)`.
 
         Parameters
         ----------
         a_prev : ndarray, shape (batch_size, input_dim)
-            The input; NaN or infinite entries are rejected.
-        check_input : bool
-            ``False`` skips the checks of ``a_prev`` (shape, finiteness, dtype), for a
-            caller that has validated it already (:class:`~nnbook.network.NeuralNetwork`).
-        activate : bool
-            ``False`` stops at :math:`Z` and returns it, for a loss that computes the
-            activation itself (the fused softmax + cross-entropy).
+            The input.
 
         Returns
         -------
         ndarray, shape (batch_size, output_dim)
-            :math:`A` (or :math:`Z` when ``activate`` is false).
+            :math:`A`.
         """
-        if check_input:
-            a_prev = self._check_input(a_prev)
-        self.a_prev = a_prev
+        self._a = self.activation.forward(self.forward_to_z(a_prev))
+        return self._a
+
+    def forward_to_z(self, a_prev: np.ndarray) -> np.ndarray:
+        r"""The affine map alone: return :math:`Z = A_{prev} W^\top + b`, the activation not applied.
+
+        For a loss that applies the output activation itself (the fused softmax +
+        cross-entropy); :meth:`backward_from_z` is its way back.
+
+        Parameters
+        ----------
+        a_prev : ndarray, shape (batch_size, input_dim)
+            The input.
+
+        Returns
+        -------
+        ndarray, shape (batch_size, output_dim)
+            :math:`Z`.
+        """
+        self.a_prev, self._a = a_prev, None
         self.z = a_prev @ self.params["W"].T + self.params["b"]  # Z = A_prev W^T + b
-        if not activate:
-            return self.z
-        self.a = self.activation.forward(self.z)
-        return self.a
+        return self.z
 
-    def _check_input(self, a_prev) -> np.ndarray:
-        shape = np.shape(a_prev)
-        if len(shape) != 2 or shape[1] != self.input_dim:
-            raise ValueError(
-                f"Dense({self.input_dim}, {self.output_dim}) expects input of shape "
-                f"(batch_size, {self.input_dim}), got {shape}"
-            )
-        return as_matrix(a_prev, "a_prev", dtype=self.dtype)
-
-    def backward(self, grad_output: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
         """Backward pass from dL/dA: through the activation, then the affine map.
 
         Parameters
         ----------
         grad_output : ndarray, shape (batch_size, output_dim)
             dL/dA for this layer's output.
-        input_grad : bool
-            ``False`` skips dL/dA_prev (see :meth:`~nnbook.layers.Dense.backward_from_z`).
 
         Returns
         -------
-        ndarray, shape (batch_size, input_dim), or None
-            dL/dA_prev (None when ``input_grad`` is false).
+        ndarray, shape (batch_size, input_dim)
+            dL/dA_prev.
         """
-        if self.a is None:
-            raise RuntimeError("Dense.backward called before forward")
-        grad_output = np.asarray(grad_output)
-        if grad_output.shape != self.a.shape:
-            raise ValueError(
-                f"Dense({self.input_dim}, {self.output_dim}).backward expects grad_output of shape "
-                f"{self.a.shape}, got {grad_output.shape}"
-            )
-        delta = self.activation.backward(grad_output)
-        if input_grad:
-            return self.backward_from_z(delta)
-        return self.backward_from_z(delta, input_grad=False)
+        return self.backward_from_z(self.activation.backward(grad_output))
 
-    def backward_from_z(self, delta: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
-        r"""Backward pass from :math:`\delta = \partial L/\partial Z`, skipping the activation.
+    def backward_from_z(self, delta: np.ndarray) -> np.ndarray:
+        r"""Backward pass from :math:`\delta = \partial L/\partial Z`, the activation skipped.
 
         Used directly when the activation's derivative has already been folded
         into :math:`\delta` (the fused softmax + cross-entropy gradient).
@@ -315,29 +412,20 @@ class Dense(Layer):
         ----------
         delta : ndarray, shape (batch_size, output_dim)
             :math:`\partial L/\partial Z` for this layer.
-        input_grad : bool
-            ``False`` skips :math:`\partial L/\partial A_{prev}`: the network's first layer
-            does not need it, since nothing is learned from :math:`\partial L/\partial X`.
 
         Returns
         -------
         ndarray, shape (batch_size, input_dim), or None
-            :math:`\partial L/\partial A_{prev} = \delta W` (None when ``input_grad`` is false).
+            :math:`\partial L/\partial A_{prev} = \delta W` (None when ``needs_input_grad`` is false).
         """
-        if self.a_prev is None:
+        if self.z is None:
             raise RuntimeError("Dense.backward called before forward")
-        delta = np.asarray(delta)
-        if delta.shape != self.z.shape:
-            raise ValueError(
-                f"Dense({self.input_dim}, {self.output_dim}): delta must have shape {self.z.shape}, got {delta.shape}"
-            )
+        delta = check_grad_shape(delta, self.z.shape, "Dense")
         self.grads["W"] = delta.T @ self.a_prev  # dL/dW = delta^T A_prev
         if self.kernel_regularizer is not None:  # the penalty's gradient, dOmega/dW
             self.grads["W"] += self.kernel_regularizer.gradient(self.params["W"])
         self.grads["b"] = delta.sum(axis=0)  # dL/db = sum over the batch of delta
-        if not input_grad:
-            return None
-        return delta @ self.params["W"]  # dL/dA_prev = delta W
+        return delta @ self.params["W"] if self.needs_input_grad else None  # dL/dA_prev = delta W
 
     def regularization_loss(self) -> float:
         """The penalty of ``kernel_regularizer`` on ``W`` (0.0 without one).
@@ -354,27 +442,57 @@ class Dense(Layer):
         except ValueError as err:  # NaN/inf weights: the weights have diverged
             raise FloatingPointError(f"the weights of {self!r} are not finite: they have diverged ({err})") from err
 
+    def get_config(self) -> dict:
+        """``input_dim``, ``output_dim``, the activation's config, ``init``, ``dtype``, the regularizer's strength.
+
+        Returns
+        -------
+        dict
+            Plain Python values (JSON-able).
+
+        Examples
+        --------
+        >>> Dense(2, 3, "relu").get_config()["activation"]
+        {'name': 'relu'}
+        """
+        reg = self.kernel_regularizer
+        return {
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "activation": self.activation.get_config(),
+            "init": self.init,
+            "dtype": self.dtype.name,
+            "kernel_regularizer": None if reg is None else {"l2": float(reg.l2)},
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> Dense:
+        """A new Dense layer from :meth:`get_config`'s dict (fresh weights; see :meth:`Layer.set_state`).
+
+        Parameters
+        ----------
+        config : dict
+            As :meth:`get_config` returns it.
+
+        Returns
+        -------
+        Dense
+            The layer.
+
+        Examples
+        --------
+        >>> Dense.from_config(Dense(2, 3, "tanh").get_config())
+        Dense(2, 3, activation='tanh')
+        """
+        config = dict(config)
+        activation = dict(config.pop("activation"))
+        reg = config.pop("kernel_regularizer")
+        return cls(
+            **config,
+            activation=ACTIVATIONS[activation.pop("name")](**activation),
+            kernel_regularizer=None if reg is None else L2(**reg),
+        )
+
     def __repr__(self) -> str:
         reg = "" if self.kernel_regularizer is None else f", kernel_regularizer={self.kernel_regularizer!r}"
         return f"Dense({self.input_dim}, {self.output_dim}, activation={self.activation.name!r}{reg})"
-
-
-def _check_regularizer(regularizer):
-    """Return ``regularizer`` if it is None or a :class:`~nnbook.regularizers.Regularizer`, else raise TypeError.
-
-    Parameters
-    ----------
-    regularizer : Regularizer or None
-        The candidate.
-
-    Returns
-    -------
-    Regularizer or None
-        ``regularizer`` itself.
-    """
-    if regularizer is not None and not isinstance(regularizer, Regularizer):
-        raise TypeError(
-            f"kernel_regularizer must be a Regularizer such as nnbook.L2(0.01) or None, got {regularizer!r} "
-            f"({type(regularizer).__name__})"
-        )
-    return regularizer

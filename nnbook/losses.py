@@ -4,6 +4,10 @@ A loss object has ``forward(y_pred, y_true) -> float`` and ``backward()``, which
 returns :math:`\partial L/\partial \hat Y` for the last ``forward``. Both losses
 are means over the batch, so the :math:`1/N` enters here, once, and nowhere else.
 
+``forward`` checks its arguments and encodes the targets (:meth:`Loss.targets`), then
+calls :meth:`Loss.value`, the computation itself, which a network calls directly on data it
+has checked and encoded once.
+
 :class:`CrossEntropyLoss` also offers the fused softmax (or sigmoid) +
 cross-entropy computation from logits, :meth:`CrossEntropyLoss.forward_from_logits`
 and :meth:`CrossEntropyLoss.backward_from_logits`: the one place in
@@ -22,10 +26,28 @@ __all__ = ["Loss", "MSELoss", "CrossEntropyLoss"]
 
 
 class Loss:
-    """Base class of losses: ``forward(y_pred, y_true) -> float`` and ``backward()``."""
+    """Base class of losses: ``forward(y_pred, y_true) -> float`` and ``backward()``.
+
+    Subclasses implement :meth:`value` and :meth:`backward` (and, if their targets need
+    encoding, :meth:`targets`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class L1(Loss):                       # mean absolute error, dL/dY_pred = sign / (N D)
+    ...     def value(self, y_pred, Y):
+    ...         self.diff = y_pred - Y
+    ...         return float(np.mean(np.abs(self.diff)))
+    ...     def backward(self):
+    ...         return np.sign(self.diff) / self.diff.size
+    >>> L1().forward(np.array([[1.0, 2.0]]), np.array([[0.0, 4.0]]))     # (1 + 2) / 2
+    1.5
+    """
 
     def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         """Return the loss of the predictions ``y_pred`` for the targets ``y_true``.
+
+        Checks ``y_pred``, encodes ``y_true`` with :meth:`targets`, then computes :meth:`value`.
 
         Parameters
         ----------
@@ -39,10 +61,30 @@ class Loss:
         float
             The loss, a mean over the batch.
         """
+        y_pred = as_matrix(y_pred, "y_pred")
+        return self.value(y_pred, self.targets(y_true, *y_pred.shape, y_pred.dtype))
+
+    def value(self, y_pred: np.ndarray, Y: np.ndarray) -> float:
+        """The loss of ``y_pred`` for targets ``Y`` already encoded by :meth:`~nnbook.losses.Loss.targets`, unchecked.
+
+        Caches what :meth:`backward` needs.
+
+        Parameters
+        ----------
+        y_pred : ndarray, shape (N, D)
+            The network's output, finite.
+        Y : ndarray
+            The output of :meth:`~nnbook.losses.Loss.targets`.
+
+        Returns
+        -------
+        float
+            The loss.
+        """
         raise NotImplementedError
 
     def backward(self) -> np.ndarray:
-        """Return dL/d(y_pred) for the last :meth:`forward`, shape (N, D).
+        """Return dL/d(y_pred) for the last :meth:`~nnbook.losses.Loss.forward`, shape (N, D).
 
         Returns
         -------
@@ -55,8 +97,8 @@ class Loss:
         """Whether the loss is computed from the logits of ``activation`` with a fused gradient.
 
         The loss, not the network, decides: a loss that returns True implements
-        ``forward_from_logits(logits, y_true)`` and ``backward_from_logits()``, and the
-        network then never applies the output activation's ``backward``.
+        ``value_from_logits(Z, Y)``, ``backward_from_logits()`` and ``probs`` (the output
+        activation's values), and the network never applies the output activation.
 
         Parameters
         ----------
@@ -74,9 +116,7 @@ class Loss:
 
     @staticmethod
     def targets(y_true, n_rows: int, n_outputs: int, dtype=np.float64) -> np.ndarray:
-        """Return ``y_true`` encoded as this loss compares it, validated (here: as it is).
-
-        Training encodes its targets once with this, before the first epoch.
+        """Return ``y_true`` encoded as this loss compares it, checked (here: as it is).
 
         Parameters
         ----------
@@ -93,6 +133,11 @@ class Loss:
         -------
         ndarray
             The encoded targets.
+
+        Examples
+        --------
+        >>> Loss.targets([3, 1], 2, 1).tolist()
+        [3, 1]
         """
         arr = np.asarray(y_true)
         if arr.ndim == 0 or arr.shape[0] != n_rows:
@@ -104,10 +149,6 @@ class Loss:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
-
-
-def _check_pred(y_pred, name="y_pred") -> np.ndarray:
-    return as_matrix(y_pred, name)
 
 
 class MSELoss(Loss):
@@ -149,6 +190,11 @@ class MSELoss(Loss):
         -------
         ndarray, shape (N, D)
             The targets.
+
+        Examples
+        --------
+        >>> MSELoss.targets([1.5, 2.0], 2, 1).tolist()
+        [[1.5], [2.0]]
         """
         arr = np.asarray(y_true)
         if arr.ndim == 1 and n_outputs == 1:
@@ -157,25 +203,21 @@ class MSELoss(Loss):
             raise ValueError(f"MSELoss: y_true must have the shape of y_pred {(n_rows, n_outputs)}, got {arr.shape}")
         return as_matrix(arr, "y_true", dtype=dtype)
 
-    def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
-        """Return the mean squared error.
+    def value(self, y_pred: np.ndarray, Y: np.ndarray) -> float:
+        """The mean squared error of ``y_pred`` for the (N, D) targets ``Y``, unchecked.
 
         Parameters
         ----------
-        y_pred : ndarray, shape (N, D)
-            The predictions.
-        y_true : ndarray, shape (N, D), or (N,) when D = 1
-            The targets.
+        y_pred, Y : ndarray, shape (N, D)
+            The predictions and the targets.
 
         Returns
         -------
         float
             The loss.
         """
-        y_pred = _check_pred(y_pred)
-        y_true = self.targets(y_true, *y_pred.shape, y_pred.dtype)
-        self.y_pred, self.y_true = y_pred, y_true
-        return float(np.mean((y_pred - y_true) ** 2))
+        self.y_pred, self.y_true = y_pred, Y
+        return float(np.mean((y_pred - Y) ** 2))
 
     def backward(self) -> np.ndarray:
         """Return dL/dY_pred = 2 (Y_pred - Y) / (N D), shape (N, D).
@@ -209,10 +251,10 @@ class CrossEntropyLoss(Loss):
     :math:`z` as the two logits :math:`[0, z]`, since :math:`\sigma(z)` is the softmax of
     :math:`[0, z]`), with targets :math:`[1 - y, y]`.
 
-    Nothing is clipped: :meth:`forward` returns the exact value (``inf`` when a
+    Nothing is clipped: :meth:`~nnbook.losses.Loss.forward` returns the exact value (``inf`` when a
     true class has probability exactly 0). A network whose last layer is softmax
-    or sigmoid does not use :meth:`forward` at all but the fused pair
-    :meth:`forward_from_logits` / :meth:`backward_from_logits`, which is exact
+    or sigmoid does not use :meth:`~nnbook.losses.Loss.forward` at all but the fused pair
+    :meth:`value_from_logits` / :meth:`backward_from_logits`, which is exact
     for any logits.
 
     Examples
@@ -246,12 +288,17 @@ class CrossEntropyLoss(Loss):
         Returns
         -------
         bool
-            Whether the network should use :meth:`forward_from_logits` and
+            Whether the network should use :meth:`value_from_logits` and
             :meth:`backward_from_logits`.
+
+        Examples
+        --------
+        >>> from nnbook import Softmax, Tanh
+        >>> CrossEntropyLoss().fuses_with(Softmax(), 3), CrossEntropyLoss().fuses_with(Tanh(), 3)
+        (True, False)
         """
         return isinstance(activation, Softmax) or (isinstance(activation, Sigmoid) and n_outputs == 1)
 
-    # -- targets -----------------------------------------------------------
     @staticmethod
     def targets(y_true, n_rows: int, n_outputs: int, dtype=np.float64) -> np.ndarray:
         """Return ``y_true`` as an (N, K) array of target probabilities (:func:`nnbook.targets.targets`).
@@ -269,6 +316,11 @@ class CrossEntropyLoss(Loss):
         -------
         ndarray, shape (N, K)
             The target probabilities.
+
+        Examples
+        --------
+        >>> CrossEntropyLoss.targets([1, 0], 2, 2).tolist()
+        [[0.0, 1.0], [1.0, 0.0]]
         """
         return targets(y_true, n_rows, n_outputs, dtype)
 
@@ -281,15 +333,15 @@ class CrossEntropyLoss(Loss):
         return np.hstack([other, values]), np.hstack([1 - y, y])
 
     # -- from probabilities --------------------------------------------------
-    def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
-        """Cross-entropy of predicted probabilities ``y_pred`` of shape (N, K) or (N, 1).
+    def value(self, y_pred: np.ndarray, Y: np.ndarray) -> float:
+        """Cross-entropy of probabilities ``y_pred`` of shape (N, K) or (N, 1) for encoded targets ``Y``.
 
         Parameters
         ----------
         y_pred : ndarray, shape (N, K) or (N, 1)
             Probabilities: rows summing to 1, or the probability of class 1.
-        y_true : array_like
-            Labels or one-hot rows (see :meth:`targets`).
+        Y : ndarray, shape of ``y_pred``
+            Target probabilities (:meth:`targets`).
 
         Returns
         -------
@@ -299,29 +351,27 @@ class CrossEntropyLoss(Loss):
         Raises
         ------
         ValueError
-            If ``y_pred`` is not a matrix of probabilities (rows summing to 1
-            for K >= 2), or ``y_true`` does not match it.
+            If ``y_pred`` is not a matrix of probabilities (rows summing to 1 for K >= 2).
         """
-        p = _check_pred(y_pred)
+        p = y_pred
         if np.any((p < 0) | (p > 1)):
             raise ValueError(
                 "CrossEntropyLoss.forward expects probabilities in [0, 1]; for logits use forward_from_logits"
             )
-        y = self.targets(y_true, p.shape[0], p.shape[1], p.dtype)
-        p2, y2 = self._two_classes(p, y, logits=False)
+        p2, y2 = self._two_classes(p, Y, logits=False)
         tol = 1e-4 if p.dtype == np.float32 else 1e-8
         if not np.allclose(p2.sum(axis=1), 1, atol=tol, rtol=0):
             raise ValueError(
                 "CrossEntropyLoss.forward expects each row of y_pred to sum to 1 (softmax outputs); "
                 "for logits use forward_from_logits"
             )
-        self.y_pred, self.y_true, self.probs = p, y, None
+        self.y_pred, self.y_true, self.probs = p, Y, None
         with np.errstate(divide="ignore", invalid="ignore"):
             ll = np.where(y2 > 0, y2 * np.log(p2), 0)  # 0 * log 0 counts as 0
         return float(-np.sum(ll) / p.shape[0])
 
     def backward(self) -> np.ndarray:
-        r"""Return :math:`\partial L/\partial P = -Y / (N P)` for the last :meth:`forward`.
+        r"""Return :math:`\partial L/\partial P = -Y / (N P)` for the last :meth:`~nnbook.losses.Loss.forward`.
 
         For one output, :math:`p` enters both classes :math:`[1 - p, p]`, so its
         derivative is the difference of the two columns:
@@ -342,7 +392,27 @@ class CrossEntropyLoss(Loss):
         return grad
 
     # -- fused, from logits ----------------------------------------------------
-    def forward_from_logits(self, logits: np.ndarray, y_true: np.ndarray, *, check_input: bool = True) -> float:
+    def forward_from_logits(self, logits: np.ndarray, y_true: np.ndarray) -> float:
+        """Check ``logits``, encode ``y_true``, then :meth:`value_from_logits`.
+
+        Parameters
+        ----------
+        logits : ndarray, shape (N, K)
+            The output layer's :math:`Z`.
+        y_true : array_like
+            Labels or one-hot rows (see :meth:`targets`).
+
+        Returns
+        -------
+        float
+            The loss.
+        """
+        logits = as_matrix(logits, "logits")
+        Y = self.targets(y_true, logits.shape[0], logits.shape[1], logits.dtype)
+        with np.errstate(under="ignore"):  # e^{z - max} rounding to 0 is exact, not an error
+            return self.value_from_logits(logits, Y)
+
+    def value_from_logits(self, logits: np.ndarray, Y: np.ndarray) -> float:
         r"""Cross-entropy of softmax(logits) (K >= 2) or sigmoid(logits) (K = 1), exactly.
 
         With log-sum-exp, :math:`\log p_{nk} = z_{nk} - \log\sum_j e^{z_{nj}}`, so
@@ -358,26 +428,16 @@ class CrossEntropyLoss(Loss):
         Parameters
         ----------
         logits : ndarray, shape (N, K)
-            The output layer's :math:`Z`.
-        y_true : array_like
-            Labels or one-hot rows (see :meth:`targets`).
-        check_input : bool
-            ``False`` skips the checks and the encoding: ``logits`` is a finite float
-            matrix and ``y_true`` already the output of :meth:`targets` (the training loop
-            encodes its targets once); NumPy's floating-point settings are then the caller's
-            (by default, and in training, an underflow to 0 is ignored).
+            The output layer's :math:`Z`, finite.
+        Y : ndarray, shape (N, K)
+            Target probabilities, as :meth:`targets` returns them.
 
         Returns
         -------
         float
             The loss.
         """
-        if check_input:
-            logits = _check_pred(logits, "logits")
-            y_true = self.targets(y_true, logits.shape[0], logits.shape[1], logits.dtype)
-            with np.errstate(under="ignore"):  # e^{z - max} rounding to 0 is exact, not an error
-                return self.forward_from_logits(logits, y_true, check_input=False)
-        z, y = self._two_classes(logits, y_true, logits=True)
+        z, y = self._two_classes(logits, Y, logits=True)
         m = z.max(axis=1, keepdims=True)
         e = np.exp(z - m)  # every exponent <= 0: nothing overflows
         s = e.sum(axis=1, keepdims=True)
@@ -385,7 +445,7 @@ class CrossEntropyLoss(Loss):
         per_sample = lse - (y * z).sum(axis=1, keepdims=True)  # each row of y sums to 1
         probs = e / s  # softmax(z), from the same exponentials
         self.probs = probs if logits.shape[1] > 1 else probs[:, 1:]
-        self.y_true, self.y_pred = y_true, None
+        self.y_true, self.y_pred = Y, None
         return float(per_sample.sum() / logits.shape[0])
 
     def backward_from_logits(self) -> np.ndarray:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_matrix, check_fraction, check_positive_float, check_positive_int
+from ._checks import as_matrix, check_dtype, check_fraction, check_grad_shape, check_positive_float, check_positive_int
 from .layers import Layer
 
 __all__ = ["BatchNormalization"]
@@ -61,6 +61,10 @@ class BatchNormalization(Layer):
     the statistics are constants:
     :math:`\partial \mathcal{L}/\partial A = G \odot \gamma/\sqrt{s^2_{\text{mov}} + \zeta}`.
 
+    The layer's ``training`` flag (:attr:`Layer.training <nnbook.layers.Layer.training>`)
+    chooses: ``True``, batch statistics (and the moving ones updated); ``False`` (the
+    initial value), the moving statistics.
+
     Parameters
     ----------
     n_features : int
@@ -81,9 +85,6 @@ class BatchNormalization(Layer):
         Their gradients after :meth:`backward`.
     moving_mean, moving_variance : ndarray, shape (n_features,)
         :math:`\bar a_{\text{mov}}` and :math:`s^2_{\text{mov}}`, used at inference.
-    training : bool
-        ``True``: batch statistics (and update the moving ones); ``False`` (the
-        initial value): moving statistics. Set by whoever runs the forward pass.
 
     Examples
     --------
@@ -103,21 +104,27 @@ class BatchNormalization(Layer):
         self.n_features = check_positive_int(n_features, "n_features")
         self.momentum = check_fraction(momentum, "momentum")
         self.epsilon = check_positive_float(epsilon, "epsilon")
-        dtype = np.dtype(dtype)
-        if dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {dtype}")
-        self.dtype = dtype
+        self.dtype = dtype = check_dtype(dtype)
         self.params["gamma"] = np.ones(self.n_features, dtype=dtype)
         self.params["beta"] = np.zeros(self.n_features, dtype=dtype)
         self.moving_mean = np.zeros(self.n_features, dtype=dtype)
         self.moving_variance = np.ones(self.n_features, dtype=dtype)
-        self.training = False
         self._cache = None
 
-    @property
-    def n_params(self) -> int:
-        """Number of trainable numbers: 2 * n_features (the moving statistics are not trained)."""
-        return sum(p.size for p in self.params.values())
+    def check_input(self, a_prev) -> np.ndarray:
+        """Return ``a_prev`` as a finite array of shape (N, n_features) in the layer's dtype, or raise.
+
+        Parameters
+        ----------
+        a_prev : array_like, shape (N, n_features)
+            An input.
+
+        Returns
+        -------
+        ndarray, shape (N, n_features)
+            The input, as :meth:`forward` takes it.
+        """
+        return as_matrix(a_prev, "BatchNormalization input", n_columns=self.n_features, dtype=self.dtype)
 
     def forward(self, a_prev: np.ndarray) -> np.ndarray:
         """Normalise with the batch statistics (training) or the moving ones (inference).
@@ -132,9 +139,7 @@ class BatchNormalization(Layer):
         ndarray, shape (N, n_features)
             U.
         """
-        a = as_matrix(a_prev, "BatchNormalization input", n_columns=self.n_features, dtype=self.dtype)
-        if not isinstance(self.training, (bool, np.bool_)):
-            raise TypeError(f"BatchNormalization.training must be True or False, got {self.training!r}")
+        a = a_prev
         gamma, psi = self.params["gamma"], self.params["beta"]  # psi: the shift, Keras's beta
         if self.training:
             n = a.shape[0]
@@ -152,7 +157,7 @@ class BatchNormalization(Layer):
             mean, variance = self.moving_mean, self.moving_variance
         inv_std = 1.0 / np.sqrt(variance + self.epsilon)
         a_hat = (a - mean) * inv_std
-        self._cache = (bool(self.training), a_hat, inv_std)
+        self._cache = (self.training, a_hat, inv_std)
         return gamma * a_hat + psi
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
@@ -161,7 +166,7 @@ class BatchNormalization(Layer):
         Parameters
         ----------
         grad_output : ndarray, shape (N, n_features)
-            G = dL/dU for the last :meth:`forward`.
+            G = dL/dU for the last :meth:`~nnbook.normalization.BatchNormalization.forward`.
 
         Returns
         -------
@@ -171,9 +176,7 @@ class BatchNormalization(Layer):
         if self._cache is None:
             raise RuntimeError("BatchNormalization.backward called before forward")
         training, a_hat, inv_std = self._cache
-        g = np.asarray(grad_output)
-        if g.shape != a_hat.shape:
-            raise ValueError(f"BatchNormalization.backward expects grad_output of shape {a_hat.shape}, got {g.shape}")
+        g = check_grad_shape(grad_output, a_hat.shape, "BatchNormalization")
         self.grads["gamma"] = np.sum(g * a_hat, axis=0)
         self.grads["beta"] = np.sum(g, axis=0)
         g_hat = g * self.params["gamma"]  # dL/dA_hat
@@ -181,6 +184,44 @@ class BatchNormalization(Layer):
             return g_hat * inv_std
         n = g.shape[0]
         return (inv_std / n) * (n * g_hat - g_hat.sum(axis=0) - a_hat * np.sum(g_hat * a_hat, axis=0))
+
+    def get_config(self) -> dict:
+        """``n_features``, ``momentum``, ``epsilon`` and ``dtype``, as plain Python values.
+
+        Returns
+        -------
+        dict
+            The constructor's arguments.
+
+        Examples
+        --------
+        >>> BatchNormalization(3).get_config()
+        {'n_features': 3, 'momentum': 0.99, 'epsilon': 0.001, 'dtype': 'float64'}
+        """
+        return {
+            "n_features": self.n_features,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "dtype": self.dtype.name,
+        }
+
+    def get_state(self) -> dict:
+        """Copies of ``gamma`` and ``beta`` and of the moving statistics, which inference uses.
+
+        Returns
+        -------
+        dict of str to ndarray
+            ``gamma``, ``beta``, ``moving_mean``, ``moving_variance``.
+
+        Examples
+        --------
+        >>> sorted(BatchNormalization(2).get_state())
+        ['beta', 'gamma', 'moving_mean', 'moving_variance']
+        """
+        return {k: a.copy() for k, a in self._state_arrays().items()}
+
+    def _state_arrays(self) -> dict:
+        return {**self.params, "moving_mean": self.moving_mean, "moving_variance": self.moving_variance}
 
     def __repr__(self) -> str:
         return f"BatchNormalization({self.n_features}, momentum={self.momentum}, epsilon={self.epsilon})"

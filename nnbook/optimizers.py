@@ -12,10 +12,12 @@ turns Python floats into float32 first).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ._checks import check_fraction, check_positive_float
-from .layers import gradient_descent
+from . import _npz, schedules
+from ._checks import check_bool, check_fraction, check_nonnegative, check_positive_float
 from .schedules import LearningRateSchedule
 
 __all__ = ["Optimizer", "SGD", "Adam", "Adagrad", "RMSprop", "AdamW"]
@@ -28,7 +30,18 @@ class Optimizer:
     ----------
     learning_rate : float or LearningRateSchedule
         The step size :math:`\eta`, > 0, or a schedule from :mod:`nnbook.schedules`
-        evaluated at ``iterations``.
+        evaluated at ``iterations``, once per step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class SignDescent(Optimizer):              # theta <- theta - eta sign(g)
+    ...     def _update(self, name, param, grad, lr):
+    ...         param -= lr * np.sign(grad)
+    >>> w, opt = np.array([1.0, 1.0]), SignDescent(0.5)
+    >>> opt.step([("w", w)], [("w", np.array([3.0, -0.1]))])
+    >>> w.tolist(), opt.iterations
+    ([0.5, 1.5], 1)
     """
 
     def __init__(self, learning_rate):
@@ -65,26 +78,141 @@ class Optimizer:
     def step(self, params: list[tuple[str, np.ndarray]], grads: list[tuple[str, np.ndarray]]) -> None:
         """Update every parameter in place from its gradient.
 
+        The learning rate (a schedule's value at ``iterations``) is evaluated once per step.
+
         Parameters
         ----------
         params, grads : list of (str, ndarray)
             Aligned lists, as returned by ``NeuralNetwork.parameters()`` and
             ``NeuralNetwork.gradients()``.
         """
-        params, grads = list(params), list(grads)
         if len(params) != len(grads):
             raise ValueError(f"got {len(params)} parameters but {len(grads)} gradients")
         for (name, p), (gname, g) in zip(params, grads):
             if name != gname:
                 raise ValueError(f"parameter {name!r} is paired with the gradient of {gname!r}")
+            if g is None:
+                raise RuntimeError(f"no gradient for parameter {name!r}: run a backward pass before the update")
             if p.shape != g.shape:
                 raise ValueError(f"gradient of {name!r} has shape {g.shape}, parameter has {p.shape}")
+        lr = self.learning_rate
         for (name, p), (_, g) in zip(params, grads):
-            self._update(name, p, g)
+            self._update(name, p, g, lr)
         self.iterations += 1
 
-    def _update(self, name: str, param: np.ndarray, grad: np.ndarray) -> None:
+    def _update(self, name: str, param: np.ndarray, grad: np.ndarray, lr) -> None:
         raise NotImplementedError
+
+    #: The names of the dicts that hold the optimizer's per-parameter state (its slots).
+    slot_names: tuple[str, ...] = ()
+
+    def get_config(self) -> dict:
+        """The class name and the constructor's arguments, as plain Python values.
+
+        Returns
+        -------
+        dict
+            ``{"class": ..., "learning_rate": ..., ...}``; a schedule as its own config.
+
+        Examples
+        --------
+        >>> SGD(0.1, momentum=0.9).get_config()
+        {'class': 'SGD', 'learning_rate': 0.1, 'momentum': 0.9, 'nesterov': False}
+        """
+        lr = self._learning_rate
+        if isinstance(lr, LearningRateSchedule):
+            lr = {"class": type(lr).__name__, **{k: v for k, v in vars(lr).items() if not k.startswith("_")}}
+        return {"class": type(self).__name__, "learning_rate": lr, **self._hyperparameters()}
+
+    def _hyperparameters(self) -> dict:
+        return {}
+
+    def get_state(self) -> dict:
+        """Copies of the slots (``"velocities/layer1.W"``, ...) and the step count ``"iterations"``.
+
+        Returns
+        -------
+        dict of str to ndarray
+            What :meth:`set_state` restores.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> opt = SGD(0.1, momentum=0.9)
+        >>> opt.step([("w", np.zeros(2))], [("w", np.ones(2))])
+        >>> sorted(opt.get_state())
+        ['iterations', 'velocities/w']
+        """
+        state = {"iterations": np.array(self.iterations)}
+        for slot in self.slot_names:
+            state.update({f"{slot}/{name}": a.copy() for name, a in getattr(self, slot).items()})
+        return state
+
+    def set_state(self, state: dict) -> None:
+        """Restore the slots and the step count from :meth:`get_state`.
+
+        Parameters
+        ----------
+        state : dict of str to ndarray
+            As :meth:`get_state` returns it.
+        """
+        state = dict(state)
+        self.iterations = int(state.pop("iterations"))
+        for slot in self.slot_names:
+            getattr(self, slot).clear()
+        for key, value in state.items():
+            slot, _, name = key.partition("/")
+            if slot not in self.slot_names:
+                raise ValueError(
+                    f"{type(self).__name__} has no slot {slot!r} (its slots: {', '.join(self.slot_names)})"
+                )
+            getattr(self, slot)[name] = np.array(value)
+
+    def save(self, path) -> None:
+        """Write the configuration and the state to an ``.npz`` file (arrays and JSON text, no pickle).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file.
+        """
+        _npz.write(path, self.get_config(), self.get_state())
+
+    @staticmethod
+    def load(path) -> Optimizer:
+        """The optimizer saved by :meth:`save`: same class, hyper-parameters, slots and step count.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file.
+
+        Returns
+        -------
+        Optimizer
+            Ready to continue where the saved one stopped.
+
+        Examples
+        --------
+        >>> import numpy as np, tempfile, os
+        >>> opt = Adam(0.1)
+        >>> opt.step([("w", np.zeros(2))], [("w", np.ones(2))])
+        >>> path = os.path.join(tempfile.mkdtemp(), "adam.npz")
+        >>> opt.save(path)
+        >>> again = Optimizer.load(path)
+        >>> again, again.iterations, again.m["w"].round(12).tolist()
+        (Adam(learning_rate=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-07), 1, [0.1, 0.1])
+        """
+        config, state = _npz.read(path)
+        kwargs = dict(config)
+        cls = OPTIMIZERS[kwargs.pop("class")]
+        lr = kwargs.pop("learning_rate")
+        if isinstance(lr, dict):
+            lr = dict(lr)
+            lr = getattr(schedules, lr.pop("class"))(**lr)
+        optimizer = cls(lr, **kwargs)
+        optimizer.set_state(state)
+        return optimizer
 
     def _slot(self, store: dict, name: str, like: np.ndarray, fill: float = 0.0) -> np.ndarray:
         """The state of parameter ``name`` in ``store``, created as ``fill`` in the shape of ``like``."""
@@ -132,17 +260,21 @@ class SGD(Optimizer):
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False) -> None:
         super().__init__(learning_rate)
         self.momentum = check_fraction(momentum, "momentum")
-        if not isinstance(nesterov, bool):
-            raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
+        nesterov = check_bool(nesterov, "nesterov")
         if nesterov and momentum == 0:
             raise ValueError("nesterov=True needs momentum > 0")
         self.nesterov = nesterov
         self.velocities: dict[str, np.ndarray] = {}
 
-    def _update(self, name, param, grad):
-        lr, mu = self.learning_rate, self.momentum
+    slot_names = ("velocities",)
+
+    def _hyperparameters(self):
+        return {"momentum": self.momentum, "nesterov": self.nesterov}
+
+    def _update(self, name, param, grad, lr):
+        mu = self.momentum
         if mu == 0:
-            gradient_descent(param, grad, lr)
+            param -= grad * lr  # theta <- theta - eta g, written as Keras writes it
             return
         v = self._slot(self.velocities, name, param)
         v[...] = v * mu - grad * lr
@@ -201,25 +333,19 @@ class Adam(Optimizer):
         self.m: dict[str, np.ndarray] = {}
         self.v: dict[str, np.ndarray] = {}
 
-    def step(self, params: list[tuple[str, np.ndarray]], grads: list[tuple[str, np.ndarray]]) -> None:
-        """Fold the bias corrections into the step size of this step, then update every parameter.
+    slot_names = ("m", "v")
 
-        Parameters
-        ----------
-        params, grads : list of (str, ndarray)
-            As for :meth:`Optimizer.step`.
-        """
-        t = self.iterations + 1
-        b1, b2 = self.beta_1, self.beta_2
-        self._eta_hat = self.learning_rate * np.sqrt(1 - np.power(b2, t)) / (1 - np.power(b1, t))
-        super().step(params, grads)
+    def _hyperparameters(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
-    def _update(self, name, param, grad):
+    def _update(self, name, param, grad, lr):
+        t = self.iterations + 1  # the bias corrections, folded into the step size of step t
+        eta_hat = lr * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         m = self._slot(self.m, name, param)
         v = self._slot(self.v, name, param)
         m += (grad - m) * (1 - self.beta_1)
         v += (np.square(grad) - v) * (1 - self.beta_2)
-        param -= (m * self._eta_hat) / (np.sqrt(v) + self.epsilon)
+        param -= (m * eta_hat) / (np.sqrt(v) + self.epsilon)
 
     def __repr__(self):
         return (
@@ -229,15 +355,6 @@ class Adam(Optimizer):
 
 
 # -- The adaptive family beyond the source: Adagrad, RMSprop, AdamW (Keras 3's rules) --------------
-
-
-def _check_nonnegative(value, name: str):
-    """Return ``value`` if it is a finite real number >= 0, else raise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a number >= 0, got {value!r} ({type(value).__name__})")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return value
 
 
 class Adagrad(Optimizer):
@@ -275,18 +392,19 @@ class Adagrad(Optimizer):
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7):
         super().__init__(learning_rate)
-        self.initial_accumulator_value = _check_nonnegative(initial_accumulator_value, "initial_accumulator_value")
+        self.initial_accumulator_value = check_nonnegative(initial_accumulator_value, "initial_accumulator_value")
         self.epsilon = check_positive_float(epsilon, "epsilon")
         self.accumulators: dict[str, np.ndarray] = {}
 
-    def step(self, params, grads) -> None:
-        self._lr = self.learning_rate  # the schedule's value at this step, once per step
-        super().step(params, grads)
+    slot_names = ("accumulators",)
 
-    def _update(self, name, param, grad):
+    def _hyperparameters(self):
+        return {"initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon}
+
+    def _update(self, name, param, grad, lr):
         acc = self._slot(self.accumulators, name, param, self.initial_accumulator_value)
         acc += np.square(grad)
-        param -= (self._lr * grad) / np.sqrt(acc + self.epsilon)
+        param -= (lr * grad) / np.sqrt(acc + self.epsilon)
 
     def __repr__(self):
         return (
@@ -348,18 +466,17 @@ class RMSprop(Optimizer):
         self.rho = check_fraction(rho, "rho")
         self.momentum = check_fraction(momentum, "momentum")
         self.epsilon = check_positive_float(epsilon, "epsilon")
-        if not isinstance(centered, bool):
-            raise TypeError(f"centered must be True or False, got {centered!r}")
-        self.centered = centered
+        self.centered = check_bool(centered, "centered")
         self.velocities: dict[str, np.ndarray] = {}  # v, the moving mean of g^2 (Keras' "velocity")
         self.momentums: dict[str, np.ndarray] = {}  # -Delta, with momentum
         self.average_gradients: dict[str, np.ndarray] = {}  # g bar
 
-    def step(self, params, grads) -> None:
-        self._lr = self.learning_rate
-        super().step(params, grads)
+    slot_names = ("velocities", "momentums", "average_gradients")
 
-    def _update(self, name, param, grad):
+    def _hyperparameters(self):
+        return {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered}
+
+    def _update(self, name, param, grad, lr):
         rho = self.rho
         v = self._slot(self.velocities, name, param)
         v *= rho
@@ -371,7 +488,7 @@ class RMSprop(Optimizer):
             denominator = v - np.square(g_bar) + self.epsilon
         else:
             denominator = v + self.epsilon
-        increment = (self._lr * grad) / np.sqrt(denominator)
+        increment = (lr * grad) / np.sqrt(denominator)
         if self.momentum > 0:
             minus_delta = self._slot(self.momentums, name, param)  # Keras keeps -Delta
             minus_delta *= self.momentum
@@ -433,18 +550,21 @@ class AdamW(Adam):
         epsilon: float = 1e-7,
     ):
         super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
-        self.weight_decay = _check_nonnegative(weight_decay, "weight_decay")
+        self.weight_decay = check_nonnegative(weight_decay, "weight_decay")
 
-    def step(self, params, grads) -> None:
-        self._lr = self.learning_rate
-        super().step(params, grads)
+    def _hyperparameters(self):
+        return {"weight_decay": self.weight_decay, **super()._hyperparameters()}
 
-    def _update(self, name, param, grad):
-        param -= param * self.weight_decay * self._lr  # decoupled decay first, as Keras
-        super()._update(name, param, grad)
+    def _update(self, name, param, grad, lr):
+        param -= param * self.weight_decay * lr  # decoupled decay first, as Keras
+        super()._update(name, param, grad, lr)
 
     def __repr__(self):
         return (
             f"AdamW(learning_rate={self.learning_rate}, weight_decay={self.weight_decay}, beta_1={self.beta_1}, "
             f"beta_2={self.beta_2}, epsilon={self.epsilon})"
         )
+
+
+#: The optimizers :meth:`Optimizer.load` rebuilds, by class name.
+OPTIMIZERS = {cls.__name__: cls for cls in (SGD, Adam, Adagrad, RMSprop, AdamW)}

@@ -28,6 +28,9 @@ the source's gradient-check example :func:`source_gradient_check_example` with
 :func:`swap_layers`, which puts a broken layer class into a network without changing its
 weights.
 
+One broken layer serves the tests of batch normalisation: :class:`BatchNormWithoutMeanTerm`
+(its backward pass forgets the path through the batch mean).
+
 Part C shows three broken variants of its own (section "Broken variants used by Part C"):
 :class:`SoftmaxTwiceNetwork` (the fused gradient pushed through the softmax again, Part C's
 form of defect 3), :class:`ForgetsTranspose` (a transposed weight gradient) and
@@ -42,6 +45,7 @@ from .activations import Softmax
 from .layers import Dense
 from .losses import CrossEntropyLoss, Loss, MSELoss
 from .network import NeuralNetwork
+from .normalization import BatchNormalization
 
 __all__ = [
     "DoubleMeanDense",
@@ -59,6 +63,7 @@ __all__ = [
     "FusedGradientForgetsN",
     "source_gradient_check_example",
     "swap_layers",
+    "BatchNormWithoutMeanTerm",
 ]
 
 
@@ -68,6 +73,15 @@ class DoubleMeanDense(Dense):
     The loss's backward already divides by :math:`N`; this layer divides
     :math:`\partial L/\partial W` and :math:`\partial L/\partial b` by :math:`N`
     again, so both are :math:`1/N` of the truth (``dL/dA_prev`` is still right).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = DoubleMeanDense(1, 1, "linear")
+    >>> _ = layer.forward(np.ones((4, 1)))
+    >>> _ = layer.backward(np.ones((4, 1)))
+    >>> layer.grads["b"].tolist()            # the sum over the 4 samples is 4
+    [1.0]
     """
 
     def backward_from_z(self, delta):
@@ -83,6 +97,14 @@ class MSELossOverN(MSELoss):
 
     Returns :math:`(\hat Y - Y)/N` where :math:`2(\hat Y - Y)/(N D)` is right: the two
     agree only when :math:`D = 2`, which is how the mistake hides on two outputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> loss = MSELossOverN()
+    >>> _ = loss.forward(np.array([[1.0, 2.0, 3.0]]), np.zeros((1, 3)))
+    >>> loss.backward().tolist()             # right: 2/3 of this, 2 (y_pred - y) / (N D)
+    [[1.0, 2.0, 3.0]]
     """
 
     def backward(self):
@@ -101,6 +123,12 @@ class SeedCrossEntropyLoss(Loss):
     through the softmax's backward again (defect 3). It is deliberately not a
     :class:`~nnbook.losses.CrossEntropyLoss`, so :class:`~nnbook.network.NeuralNetwork`
     treats it like any loss: ``backward`` goes through every activation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(SeedCrossEntropyLoss().forward(np.array([[1.0, 0.0]]), np.array([1])), 2)   # the truth: inf
+    23.03
     """
 
     def __init__(self, clip: float = 1e-10):
@@ -108,8 +136,7 @@ class SeedCrossEntropyLoss(Loss):
         self.y_pred = None
         self.y_true = None
 
-    def forward(self, y_pred, y_true):
-        y_pred = np.asarray(y_pred, dtype=np.float64)
+    def value(self, y_pred, y_true):
         y_true = np.asarray(y_true)
         if y_true.ndim == 1:
             y_true = np.eye(y_pred.shape[1])[y_true]
@@ -129,6 +156,13 @@ def ravel_finite_difference_gradient(f, x, epsilon: float = 1e-5):
     ``ravel`` returns a *copy* when ``x`` is not C-contiguous (e.g. a Fortran-ordered
     or transposed weight matrix): the perturbations never reach ``x``, ``f`` does not
     change, and the "numerical gradient" is all zeros.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.asfortranarray([[1.0, 2.0], [3.0, 4.0]])
+    >>> ravel_finite_difference_gradient(lambda: float(np.sum(x**2)), x).tolist()   # should be 2 x
+    [[0.0, 0.0], [0.0, 0.0]]
     """
     grad = np.zeros_like(x)
     x_flat = x.ravel()  # a view only when x is C-contiguous
@@ -150,6 +184,12 @@ def absolute_gradient_check(analytic, numerical, tolerance: float = 1e-5) -> boo
     When the gradients themselves are small, a gradient wrong by a factor (say 1/N)
     differs from the truth by less than the tolerance and passes. Compare
     :func:`nnbook.gradcheck.rel_error`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> absolute_gradient_check(np.array([1e-6]), np.array([4e-6]))   # off by a factor 4, passes
+    True
     """
     diff = np.abs(np.asarray(analytic) - np.asarray(numerical))
     return bool(np.max(diff) < tolerance)
@@ -161,6 +201,14 @@ class LoopSoftmax(Softmax):
     Correct (it computes :math:`g J` with :math:`J = \operatorname{diag}(p) - p^\top p`),
     but it builds a :math:`K \times K` matrix per sample in a Python loop, where
     :meth:`nnbook.activations.Softmax.backward` needs two vectorised lines.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> softmax = LoopSoftmax()
+    >>> _ = softmax.forward(np.zeros((1, 2)))
+    >>> softmax.backward(np.array([[1.0, 0.0]])).tolist()   # p (g - <g, p>) = 0.5 * [0.5, -0.5]
+    [[0.25, -0.25]]
     """
 
     def backward(self, grad_output):
@@ -178,6 +226,13 @@ def unshuffled_split(X, y, train_fraction: float = 0.8):
 
     On data stored class by class (like :func:`nnbook.datasets.generate_spiral_data`),
     the last rows, and so the whole validation set, belong to the last class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, y = np.arange(10).reshape(5, 2), np.array([0, 0, 1, 1, 1])
+    >>> unshuffled_split(X, y)[3].tolist()   # the validation labels: one class
+    [1]
     """
     split = int(train_fraction * len(X))
     return X[:split], X[split:], y[:split], y[split:]
@@ -189,16 +244,25 @@ def unshuffled_split(X, y, train_fraction: float = 0.8):
 class SoftmaxTwiceNetwork(NeuralNetwork):
     r"""The fused gradient pushed through the softmax a second time (Part C's form of defect 3).
 
-    ``compute_gradients`` starts the backward pass from the fused
-    :math:`\partial L/\partial Z^{(L)} = (P - Y)/N` but hands it to
-    :meth:`~nnbook.network.NeuralNetwork.backward`, whose first step is the softmax's own
-    ``backward``: the output error signal is multiplied by the softmax Jacobian once too often.
+    Its backward pass ignores ``from_logits``: it receives the fused
+    :math:`\partial L/\partial Z^{(L)} = (P - Y)/N` but starts with the softmax's own
+    ``backward``, so the output error signal is multiplied by the softmax Jacobian once too often.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnbook import CrossEntropyLoss
+    >>> X, y = np.ones((1, 2)), np.array([1])
+    >>> good, bad = NeuralNetwork([2, 2], ["softmax"]), SoftmaxTwiceNetwork([2, 2], ["softmax"])
+    >>> _, _ = good.compute_gradients(X, y, CrossEntropyLoss()), bad.compute_gradients(X, y, CrossEntropyLoss())
+    >>> good.layers[0].grads["b"].round(3).tolist(), bad.layers[0].grads["b"].round(3).tolist()   # p - y, and less
+    ([0.889, -0.889], [0.175, -0.175])
     """
 
-    def compute_gradients(self, X, y, loss_fn):
-        loss = self.compute_loss(X, y, loss_fn)
-        self.backward(loss_fn.backward_from_logits())  # wrong: starts with the softmax's backward
-        return loss
+    def backward(self, grad_output, *, from_logits=False, input_grad=True):
+        output_layer = self.layers[-1]
+        output_layer.forward(output_layer.a_prev)  # the softmax's cache, which the fused path does not fill
+        return super().backward(grad_output, input_grad=input_grad)  # wrong: (P - Y)/N is dL/dZ already
 
 
 class ForgetsTranspose(Dense):
@@ -206,6 +270,15 @@ class ForgetsTranspose(Dense):
 
     For a square layer (``input_dim == output_dim``) the shapes still match, so nothing
     crashes; the gradient is the transpose of the truth.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = ForgetsTranspose(2, 2, "linear")
+    >>> _ = layer.forward(np.array([[1.0, 2.0]]))
+    >>> _ = layer.backward(np.array([[1.0, 0.0]]))
+    >>> layer.grads["W"].tolist()            # right: delta^T a_prev = [[1, 2], [0, 0]]
+    [[1.0, 0.0], [2.0, 0.0]]
     """
 
     def backward_from_z(self, delta):
@@ -219,6 +292,15 @@ class ForgetsActivation(Dense):
 
     It treats the incoming :math:`\partial L/\partial A` as if it were
     :math:`\delta = \partial L/\partial Z`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = ForgetsActivation(1, 1, "sigmoid")
+    >>> _ = layer.forward(np.zeros((1, 1)))
+    >>> _ = layer.backward(np.ones((1, 1)))
+    >>> layer.grads["b"].tolist()            # right: sigma'(0) = 0.25
+    [1.0]
     """
 
     def backward(self, grad_output):
@@ -235,6 +317,12 @@ def source_sigmoid(z):
     as :math:`-500` (so :math:`\sigma(-600)` comes out :math:`e^{100}` times too large), and
     it was tuned for float64 only: in float32, :math:`e^{-z}` overflows for
     :math:`z < -88.7`, far inside the clip. Compare :func:`nnbook.activations.sigmoid`.
+
+    Examples
+    --------
+    >>> from nnbook.activations import sigmoid
+    >>> f"{source_sigmoid(-600.0) / sigmoid(-600.0):.1e}"   # e^100 times too large
+    '2.7e+43'
     """
     return 1 / (1 + np.exp(-np.clip(z, -500, 500)))
 
@@ -246,6 +334,11 @@ def verify_shapes(layer, batch_size: int, rng) -> dict:
     result: the output ``(N, n_out)``, ``dA_prev`` ``(N, n_in)``, ``dW`` and ``db`` the
     shapes of ``W`` and ``b``. Returns the shapes. (Correct; kept here with the source's
     other code because the chapter runs the source's test as printed.)
+
+    Examples
+    --------
+    >>> verify_shapes(Dense(10, 5, "relu"), batch_size=32, rng=0)["dW"]
+    (5, 10)
     """
     rng = np.random.default_rng(rng)
     x = rng.normal(size=(batch_size, layer.input_dim))
@@ -274,6 +367,14 @@ class FusedGradientForgetsN(CrossEntropyLoss):
     gradients through ``backward`` would pass this loss; one through
     :meth:`~nnbook.network.NeuralNetwork.compute_gradients`, the path training takes,
     catches it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> loss = FusedGradientForgetsN()
+    >>> _ = loss.forward_from_logits(np.zeros((4, 2)), np.array([0, 1, 0, 1]))
+    >>> loss.backward_from_logits()[0].tolist()   # P - Y, not (P - Y)/4
+    [-0.5, 0.5]
     """
 
     def backward_from_logits(self):
@@ -285,6 +386,12 @@ def source_gradient_check_example(seed: int = 42):
 
     Returns ``(network, X, Y)`` with random inputs and random one-hot targets, all drawn
     from one generator seeded with ``seed``.
+
+    Examples
+    --------
+    >>> net, X, Y = source_gradient_check_example()
+    >>> net.layer_sizes, X.shape, Y.sum(axis=1).tolist()
+    ([4, 8, 3], (5, 4), [1.0, 1.0, 1.0, 1.0, 1.0])
     """
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(5, 4))
@@ -298,10 +405,49 @@ def swap_layers(network, layer_class):
 
     The broken and the correct network then compute the same function and differ only in
     their backward pass. Returns ``network`` (changed in place).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = NeuralNetwork([2, 3, 1], ["relu", "linear"], rng=0)
+    >>> X = np.ones((2, 2))
+    >>> before = net.predict(X)
+    >>> broken = swap_layers(net, DoubleMeanDense)
+    >>> type(broken.layers[0]).__name__, bool(np.array_equal(broken.predict(X), before))
+    ('DoubleMeanDense', True)
     """
     for i, old in enumerate(network.layers):
-        new = layer_class(old.input_dim, old.output_dim, old.activation.name, dtype=old.params["W"].dtype)
-        for key, value in old.params.items():
-            new.params[key][...] = value
-        network.layers[i] = new
+        if isinstance(old, Dense):
+            new = layer_class(old.input_dim, old.output_dim, old.activation.name, dtype=old.dtype)
+            new.set_state(old.get_state())
+            network.layers[i] = new
     return network
+
+
+class BatchNormWithoutMeanTerm(BatchNormalization):
+    r"""Batch normalisation whose training backward forgets the path through the batch mean.
+
+    It returns :math:`\frac{\gamma}{N\sqrt{s^2 + \zeta}} \odot (N G - \hat A \odot \sum_n G_{n,:} \odot \hat A_{n,:})`,
+    without the term :math:`-\sum_n G_{n,:}`: the gradient below the layer is wrong in
+    training, right at inference (where the statistics are constants).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnbook import BatchNormalization
+    >>> wrong, right = BatchNormWithoutMeanTerm(1), BatchNormalization(1)
+    >>> wrong.training = right.training = True
+    >>> x = np.array([[1.0], [3.0]])
+    >>> _, _ = wrong.forward(x), right.forward(x)
+    >>> wrong.backward(np.ones((2, 1))).round(3).tolist(), right.backward(np.ones((2, 1))).round(3).tolist()
+    ([[1.0], [1.0]], [[0.0], [0.0]])
+    """
+
+    def backward(self, grad_output):
+        grad_input = super().backward(grad_output)
+        training, a_hat, inv_std = self._cache
+        if not training:
+            return grad_input
+        g_hat = grad_output * self.params["gamma"]
+        n = g_hat.shape[0]
+        return (inv_std / n) * (n * g_hat - a_hat * np.sum(g_hat * a_hat, axis=0))  # wrong: - sum_n g_hat missing

@@ -11,15 +11,27 @@ optimizer: :class:`nnbook.optimizers.AdamW`.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from ._checks import check_nonnegative
 
 __all__ = ["Regularizer", "L2"]
 
 
 class Regularizer:
-    """Base class: ``penalty(W)`` (added to the loss) and ``gradient(W)`` (added to dL/dW)."""
+    """Base class: ``penalty(W)`` (added to the loss) and ``gradient(W)`` (added to dL/dW).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class L1(Regularizer):                     # alpha sum |W|, gradient alpha sign(W)
+    ...     def penalty(self, W):
+    ...         return float(0.1 * np.sum(np.abs(W)))
+    ...     def gradient(self, W):
+    ...         return 0.1 * np.sign(W)
+    >>> L1()(np.array([[2.0, -3.0]]))              # 0.1 * (2 + 3)
+    0.5
+    """
 
     def penalty(self, W: np.ndarray) -> float:
         """The penalty added to the loss.
@@ -97,11 +109,7 @@ class L2(Regularizer):
     """
 
     def __init__(self, l2: float = 0.01):
-        if isinstance(l2, bool) or not isinstance(l2, numbers.Real):
-            raise TypeError(f"l2 must be a number >= 0, got {l2!r} ({type(l2).__name__})")
-        if not np.isfinite(l2) or l2 < 0:
-            raise ValueError(f"l2 must be a finite number >= 0, got {l2}")
-        self.l2 = l2
+        self.l2 = check_nonnegative(l2, "l2")
 
     def penalty(self, W: np.ndarray) -> float:
         """The penalty :math:`\\alpha \\sum W^2`.

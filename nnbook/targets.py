@@ -159,18 +159,22 @@ def targets(y_true, n_rows: int, n_outputs: int, dtype=np.float64) -> np.ndarray
             raise ValueError("binary cross-entropy needs y_true in [0, 1] (labels 0/1), got values outside")
         return arr
     if arr.ndim == 1:
-        return _encode(class_labels(arr, "y_true", n_classes=n_outputs), n_outputs, dtype)
+        if arr.dtype.kind in "iu":  # integer labels: each row of the encoding holds one 1 iff its label is in range
+            Y = _encode(arr, n_outputs, dtype)
+            if np.add.reduce(Y, axis=None) == n_rows:
+                return Y
+        return _encode(class_labels(arr, "y_true", n_classes=n_outputs), n_outputs, dtype)  # checks, messages
     if arr.ndim != 2 or arr.shape[1] != n_outputs:
         raise ValueError(
             f"y_true must be labels of shape ({n_rows},) or one-hot rows of shape "
             f"({n_rows}, {n_outputs}), got {arr.shape}"
         )
-    arr = arr.astype(dtype)
+    arr = arr.astype(dtype, copy=False)
+    # one pass for the common case: every row sums to 1 (False for NaN/inf) and nothing is negative
+    if np.maximum.reduce(np.abs(np.add.reduce(arr, axis=1) - 1)) <= 1e-6 and np.minimum.reduce(arr, axis=None) >= 0:
+        return arr
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ValueError("one-hot y_true rows must be finite and non-negative, got negative or NaN/inf entries")
     sums = arr.sum(axis=1)
-    off = np.abs(sums - 1) > 1e-6
-    if off.any():
-        bad = int(np.flatnonzero(off)[0])
-        raise ValueError(f"one-hot y_true rows must sum to 1, row {bad} sums to {sums[bad]:g}")
-    return arr
+    bad = int(np.flatnonzero(np.abs(sums - 1) > 1e-6)[0])
+    raise ValueError(f"one-hot y_true rows must sum to 1, row {bad} sums to {sums[bad]:g}")

@@ -2,7 +2,7 @@
 
 :func:`train_network` validates and encodes its data once, before the first epoch, and then
 runs three pieces: :func:`minibatches` (one epoch's shuffled batches), the network's
-``train_step`` on each batch, and :func:`evaluate` (one pass over the validation set, giving
+``batch_step`` on each batch, and :func:`evaluate` (one pass over the validation set, giving
 its loss and accuracy); :class:`EarlyStopping` decides when to stop.
 """
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from ._checks import as_rng, check_positive_int
 from .losses import CrossEntropyLoss, Loss
-from .network import NeuralNetwork
+from .network import CheckedBatch, NeuralNetwork
 from .optimizers import Optimizer
 from .targets import class_labels
 
@@ -41,6 +41,17 @@ class TrainingDiverged(FloatingPointError):
         See the attribute.
     epoch, batch : int
         See the attributes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnbook import MSELoss
+    >>> X, y = np.ones((8, 1)) * 1e3, np.zeros((8, 1))      # far too large a step for these inputs
+    >>> try:
+    ...     train_network(NeuralNetwork([1, 1], learning_rate=1.0), X, y, X, y, MSELoss(), epochs=50)
+    ... except TrainingDiverged as err:
+    ...     print(err.epoch, len(err.history["train_loss"]), f"{err.history['train_loss'][1]:.0e}")
+    23 23 9e+17
     """
 
     def __init__(self, message: str, history: dict, epoch: int, batch: int) -> None:
@@ -92,18 +103,17 @@ def minibatches(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[n
 
 
 def evaluate(
-    network: NeuralNetwork, X: np.ndarray, Y: np.ndarray, labels: np.ndarray | None, loss_fn: Loss
+    network: NeuralNetwork, batch: CheckedBatch, labels: np.ndarray | None, loss_fn: Loss
 ) -> tuple[float, float]:
-    """Loss and accuracy of ``network`` from one forward pass.
+    """Loss and accuracy of ``network`` on checked data, from one forward pass at inference.
 
     Parameters
     ----------
     network : NeuralNetwork
         The network.
-    X, Y : ndarray
-        Inputs and targets as :meth:`~nnbook.network.NeuralNetwork.check_data` returns them;
-        call it inside :meth:`~nnbook.network.NeuralNetwork.trusted_inputs`.
-    labels : ndarray of int or None
+    batch : CheckedBatch
+        Inputs and targets as :meth:`~nnbook.network.NeuralNetwork.check_data` returns them.
+    labels : ndarray of int, shape (N,), or None
         The class of each sample; ``None`` (not a classifier) gives an accuracy of NaN.
     loss_fn : Loss
         The loss.
@@ -112,8 +122,17 @@ def evaluate(
     -------
     loss, accuracy : float
         The accuracy uses :meth:`~nnbook.network.NeuralNetwork.classes_from_output`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnbook import CrossEntropyLoss
+    >>> net, loss = NeuralNetwork([2, 2], ["softmax"]), CrossEntropyLoss()
+    >>> batch = net.check_data(np.zeros((4, 2)), [0, 1, 1, 0], loss)
+    >>> evaluate(net, batch, np.array([0, 1, 1, 0]), loss)          # all outputs equal: log 2, and class 0
+    (0.6931471805599453, 0.5)
     """
-    loss = network.compute_loss(X, Y, loss_fn)
+    loss = network.batch_loss(batch, loss_fn)
     if labels is None:
         return loss, float("nan")
     return loss, float(np.mean(network.classes_from_output(network.output) == labels))
@@ -133,13 +152,22 @@ class EarlyStopping:
     ----------
     best_epoch : int or None
         The (0-based) epoch with the lowest validation loss so far.
+
+    Examples
+    --------
+    >>> from nnbook import NeuralNetwork
+    >>> net, stop = NeuralNetwork([1, 1]), EarlyStopping(patience=2)
+    >>> [stop.should_stop(net, epoch, loss) for epoch, loss in enumerate([1.0, 0.5, 0.7, 0.6])]
+    [False, False, False, True]
+    >>> stop.best_epoch
+    1
     """
 
     def __init__(self, patience: int) -> None:
         self.patience = check_positive_int(patience, "patience")
         self.best_loss = math.inf
         self.best_epoch: int | None = None
-        self.best_params: list[np.ndarray] | None = None
+        self.best_state: dict | None = None
 
     def should_stop(self, network: NeuralNetwork, epoch: int, val_loss: float) -> bool:
         """Record epoch ``epoch`` (its weights if it is the best so far); True when training should stop.
@@ -160,7 +188,7 @@ class EarlyStopping:
         """
         if val_loss < self.best_loss:
             self.best_loss, self.best_epoch = val_loss, epoch
-            self.best_params = [p.copy() for p in _checkpoint_arrays(network)]
+            self.best_state = network.get_state()
             return False
         return epoch - self.best_epoch >= self.patience
 
@@ -172,14 +200,7 @@ class EarlyStopping:
         network : NeuralNetwork
             The network.
         """
-        for p, best in zip(_checkpoint_arrays(network), self.best_params):
-            p[...] = best
-
-
-def _checkpoint_arrays(network) -> list[np.ndarray]:
-    """The parameters and, with batch normalisation, the moving statistics (Keras restores both)."""
-    state = getattr(network, "_state_arrays", None)
-    return state() if state is not None else [p for _, p in network.parameters()]
+        network.set_state(self.best_state)
 
 
 def _same_length(x_name: str, X, y_name: str, y) -> None:
@@ -211,10 +232,10 @@ def train_network(
 
     The steps run in training mode (batch statistics, dropout masks), the evaluations
     of the validation set in inference mode. Each epoch shuffles the training set with
-    ``rng``, splits it into batches of ``batch_size`` (the last one smaller, see :func:`minibatches`) and calls
-    ``network.train_step(X_batch, y_batch, loss_fn, optimizer)`` on each. The data are
-    validated and encoded once, before the first epoch (``X`` cast to the network's
-    dtype, ``y`` to the targets the loss compares with), and the steps skip the checks.
+    ``rng``, splits it into batches of ``batch_size`` (the last one smaller, see :func:`minibatches`) and
+    takes one step on each. The data are checked and encoded once, before the first epoch
+    (:meth:`~nnbook.network.NeuralNetwork.check_data`), and each batch of the result goes to
+    :meth:`~nnbook.network.NeuralNetwork.batch_step`, the step without the checks.
 
     Parameters
     ----------
@@ -235,7 +256,8 @@ def train_network(
     optimizer : Optimizer or None
         ``None``: plain gradient descent with ``network.learning_rate``.
     rng : numpy.random.Generator, int or None
-        Drives the shuffling (``None``: seeded with 0).
+        Drives the shuffling. None uses seed 0, so repeated calls draw the same numbers;
+        pass a Generator to vary them.
     verbose : bool
         Print a line every 10 epochs and at the last one.
     progress : bool or None
@@ -262,6 +284,16 @@ def train_network(
     TrainingDiverged
         When a batch loss or the validation loss is NaN or infinite; its ``history``
         attribute holds the epochs completed before.
+
+    Examples
+    --------
+    >>> from nnbook import CrossEntropyLoss, generate_xor_data, train_val_split
+    >>> X, _, y = generate_xor_data(200, rng=0)
+    >>> X_train, X_val, y_train, y_val = train_val_split(X, y, rng=0)
+    >>> net = NeuralNetwork([2, 8, 2], ["relu", "softmax"], learning_rate=0.1, rng=0)
+    >>> history = train_network(net, X_train, y_train, X_val, y_val, CrossEntropyLoss(), epochs=100)
+    >>> history["val_acc"][-1] > 0.9
+    True
     """
     _same_length("X_train", X_train, "y_train", y_train)
     _same_length("X_val", X_val, "y_val", y_val)
@@ -269,13 +301,10 @@ def train_network(
     batch_size = check_positive_int(batch_size, "batch_size")
     stopper = EarlyStopping(patience) if patience is not None else None
     rng = as_rng(rng)
-    # validate and encode everything once, up front, so a bad label fails before any training
-    X_train, Y_train = network.check_data(X_train, y_train, loss_fn)
-    X_val, Y_val = network.check_data(X_val, y_val, loss_fn)
-    n = X_train.shape[0]
-    if getattr(network, "batch_norms", None) and (
-        n == 1 or (n % batch_size == 1 and n > batch_size) or batch_size == 1
-    ):
+    # check and encode everything once, up front, so a bad label fails before any training
+    train, val = network.check_data(X_train, y_train, loss_fn), network.check_data(X_val, y_val, loss_fn)
+    n = train.X.shape[0]
+    if network.batch_norms and (n == 1 or (n % batch_size == 1 and n > batch_size) or batch_size == 1):
         raise ValueError(
             f"batch normalisation in training needs batches of at least 2 samples, but {n} samples in batches of "
             f"{batch_size} give a batch of 1: choose another batch_size"
@@ -298,12 +327,12 @@ def train_network(
         epoch_iter = tqdm(epoch_iter, desc="epochs", unit="epoch")
 
     # a non-finite loss is reported as TrainingDiverged, never as a NumPy RuntimeWarning
-    with network.trusted_inputs(), np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in epoch_iter:
             total_loss, correct = 0.0, 0
             for batch, idx in enumerate(minibatches(n, batch_size, rng)):
                 try:
-                    loss = network.train_step(X_train[idx], Y_train[idx], loss_fn, optimizer)
+                    loss = network.batch_step(train.take(idx), loss_fn, optimizer)
                 except FloatingPointError as err:
                     raise _diverged(f"a floating-point error ({err})", history, epoch, batch) from err
                 if not math.isfinite(loss):
@@ -312,7 +341,7 @@ def train_network(
                 if classify:
                     correct += int(np.count_nonzero(network.classes_from_output(network.output) == train_labels[idx]))
             try:
-                val_loss, val_acc = evaluate(network, X_val, Y_val, val_labels, loss_fn)
+                val_loss, val_acc = evaluate(network, val, val_labels, loss_fn)
             except FloatingPointError as err:
                 raise _diverged(f"the validation output stopped being finite ({err})", history, epoch, batch) from err
             if not math.isfinite(val_loss):

@@ -26,6 +26,7 @@ MODULES = [
     "layers",
     "losses",
     "network",
+    "sequential",
     "optimizers",
     "training",
     "gradcheck",

@@ -47,8 +47,8 @@ MUTATIONS = {
     ),
     "adam-without-bias-correction-of-v": (
         "optimizers.py",
-        "self.learning_rate * np.sqrt(1 - np.power(b2, t)) / (1 - np.power(b1, t))",
-        "self.learning_rate / (1 - np.power(b1, t))",
+        "lr * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)",
+        "lr / (1 - self.beta_1**t)",
         "book/part-c/momentum-and-adam.md",
     ),
     "central-difference-becomes-forward": (

@@ -162,12 +162,12 @@ def test_check_runs_the_fused_training_path():
 
 
 def test_gradient_check_result_report_and_truth():
-    result = GradientCheckResult({"layer0.W": 3e-9, "layer0.b": 2e-3}, 1e-7, analytic={}, numerical={})
+    result = GradientCheckResult({"layer1.W": 3e-9, "layer1.b": 2e-3}, 1e-7, analytic={}, numerical={})
     assert not result and not result.passed
     assert result.max_error == 2e-3
     lines = result.report().splitlines()
-    assert lines[1].split() == ["layer0.W", "3.00e-09", "PASS"]
-    assert lines[2].split() == ["layer0.b", "2.00e-03", "FAIL"]
+    assert lines[1].split() == ["layer1.W", "3.00e-09", "PASS"]
+    assert lines[2].split() == ["layer1.b", "2.00e-03", "FAIL"]
     assert lines[-1] == "gradient mismatch (tolerance 1e-07, worst 2.00e-03)"
     passing = GradientCheckResult({"w": 1e-9}, 1e-7, analytic={}, numerical={})
     assert passing and passing.report().splitlines()[-1].startswith("all gradients match")

@@ -234,20 +234,22 @@ def test_fortran_ordered_weights_still_work(rng):
 
 def test_forward_wrong_input_shape(rng):
     layer = Dense(4, 3, rng=rng)
-    with pytest.raises(ValueError, match=r"Dense\(4, 3\) expects input of shape \(batch_size, 4\), got \(5, 3\)"):
-        layer.forward(np.ones((5, 3)))
-    with pytest.raises(ValueError, match=r"expects input of shape \(batch_size, 4\), got \(4,\)"):
-        layer.forward(np.ones(4))
+    with pytest.raises(ValueError, match=r"a_prev must have shape \(batch_size, 4\), got shape \(5, 3\)"):
+        layer(np.ones((5, 3)))
+    with pytest.raises(ValueError, match=r"a_prev must be a 2-D array of shape \(batch_size, 4\), got shape \(4,\)"):
+        layer(np.ones(4))
 
 
 def test_backward_before_forward_and_wrong_shape(rng):
     layer = Dense(4, 3, rng=rng)
-    with pytest.raises(RuntimeError, match="Dense.backward called before forward"):
+    with pytest.raises(RuntimeError, match="backward called before forward"):
         layer.backward(np.ones((2, 3)))
     layer.forward(np.ones((2, 4)))
-    with pytest.raises(ValueError, match=r"expects grad_output of shape \(2, 3\), got \(2, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"grad_output must have the shape of the forward output \(2, 3\), got \(2, 4\)"
+    ):
         layer.backward(np.ones((2, 4)))
-    with pytest.raises(ValueError, match=r"delta must have shape \(2, 3\), got \(3, 3\)"):
+    with pytest.raises(ValueError, match=r"Dense.backward expects grad_output of shape \(2, 3\), got \(3, 3\)"):
         layer.backward_from_z(np.ones((3, 3)))
 
 

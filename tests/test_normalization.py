@@ -10,6 +10,7 @@ import pytest
 
 from nnbook import BatchNormalization
 from nnbook.gradcheck import finite_difference_gradient, rel_error
+from nnbook.pitfalls import BatchNormWithoutMeanTerm
 
 TOL = 1e-7
 
@@ -54,15 +55,6 @@ def test_backward_passes_float64_gradient_checks(training, n):
     assert max(errors.values()) < TOL, errors
 
 
-class WithoutMeanTerm(BatchNormalization):
-    def backward(self, grad_output):
-        super().backward(grad_output)
-        _, x_hat, inv_std = self._cache
-        g_hat = grad_output * self.params["gamma"]
-        n = len(g_hat)
-        return (inv_std / n) * (n * g_hat - x_hat * np.sum(g_hat * x_hat, axis=0))
-
-
 class WithoutVarianceTerm(BatchNormalization):
     def backward(self, grad_output):
         super().backward(grad_output)
@@ -79,7 +71,7 @@ class AsIfInference(BatchNormalization):
 
 @pytest.mark.parametrize(
     "wrong",
-    [WithoutMeanTerm, WithoutVarianceTerm, AsIfInference],
+    [BatchNormWithoutMeanTerm, WithoutVarianceTerm, AsIfInference],
     ids=["without-mean-term", "without-variance-term", "statistics-as-constants"],
 )
 def test_the_check_catches_a_wrong_backward(wrong):

@@ -15,6 +15,7 @@ from nnbook import (
     train_network,
     train_val_split,
 )
+from nnbook.training import minibatches
 
 
 def xor_run(seed, epochs=150):
@@ -35,6 +36,7 @@ def test_xor_is_learned(seed):
     assert history["train_loss"][-1] < history["train_loss"][0] / 3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1])
 def test_three_class_spiral_is_learned(seed):
     rng = np.random.default_rng(seed)
@@ -183,30 +185,26 @@ def test_forward_refuses_to_return_non_finite_outputs():
         net.forward(np.ones((1, 2)))
 
 
-def test_the_data_are_validated_and_encoded_once_per_fit(monkeypatch):
-    """Validation at the boundary: X checked and y encoded once for the training set and once for
-    the validation set, however many batches and epochs follow."""
-    import nnbook.losses
-    import nnbook.network
+def test_train_network_takes_the_steps_direct_train_step_calls_take():
+    """train_network checks its data once and steps without checks: the same losses and weights."""
+    rng = np.random.default_rng(7)
+    X, y = rng.normal(size=(40, 2)), rng.integers(0, 3, size=40)
+    fitted, stepped = (NeuralNetwork([2, 8, 3], ["relu", "softmax"], rng=0) for _ in range(2))
+    history = train_network(fitted, X, y, X[:10], y[:10], CrossEntropyLoss(), epochs=3, batch_size=8, rng=0)
+    order, losses = np.random.default_rng(0), []
+    for _ in range(3):
+        batches = list(minibatches(40, 8, order))
+        losses.append(sum(stepped.train_step(X[i], y[i], CrossEntropyLoss()) * len(i) for i in batches) / 40)
+    assert history["train_loss"] == losses
+    for (_, a), (_, b) in zip(fitted.parameters(), stepped.parameters()):
+        np.testing.assert_array_equal(a, b)
 
-    calls = {"X": 0, "y": 0}
-    as_matrix, targets = nnbook.network.as_matrix, nnbook.losses.targets
 
-    def counting_as_matrix(*args, **kwargs):
-        calls["X"] += 1
-        return as_matrix(*args, **kwargs)
-
-    def counting_targets(*args, **kwargs):
-        calls["y"] += 1
-        return targets(*args, **kwargs)
-
-    monkeypatch.setattr(nnbook.network, "as_matrix", counting_as_matrix)
-    monkeypatch.setattr(nnbook.losses, "targets", counting_targets)
+def test_a_bad_validation_label_fails_before_any_training():
     rng = np.random.default_rng(7)
     X, y = rng.normal(size=(40, 2)), rng.integers(0, 3, size=40)
     net = NeuralNetwork([2, 8, 3], ["relu", "softmax"], rng=0)
-    history = train_network(net, X, y, X[:10], y[:10], CrossEntropyLoss(), epochs=3, batch_size=8, rng=0)
-    assert len(history["train_loss"]) == 3
-    assert calls == {"X": 2, "y": 2}
-    net.train_step(X[:8], y[:8], CrossEntropyLoss())  # a direct call checks its arguments
-    assert calls == {"X": 3, "y": 3}
+    before = net.get_state()
+    with pytest.raises(ValueError, match="class label 3, out of range"):
+        train_network(net, X, y, X[:10], np.full(10, 3), CrossEntropyLoss(), epochs=3)
+    assert all(np.array_equal(before[k], v) for k, v in net.get_state().items())
