@@ -16,6 +16,9 @@ The package the book's chapters import. One module per concept:
 - :mod:`nnbook.schedules`: learning-rate schedules (exponential, cosine with warm-up)
 - :mod:`nnbook.regularizers`: the L2 weight penalty
 - :mod:`nnbook.dropout`, :mod:`nnbook.normalization`: the Dropout and BatchNormalization layers
+- :mod:`nnbook.evaluation`: a classifier's evaluation (held-out selection, intervals, calibration)
+- :mod:`nnbook.benchmark`: the training step timed against hand-written NumPy and Keras
+- :mod:`nnbook.pitfalls`, :mod:`nnbook.compare`: the source text's mistakes (Part D), the Keras counterparts (Part E)
 """
 
 from importlib.metadata import PackageNotFoundError, version

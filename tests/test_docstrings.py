@@ -37,6 +37,7 @@ MODULES = [
     "regularizers",
     "dropout",
     "normalization",
+    "evaluation",
 ]
 
 

@@ -10,6 +10,8 @@ would use a result the reader has not seen yet. Forward pointers with ``{ref}`` 
 
 from __future__ import annotations
 
+import importlib
+
 import re
 from pathlib import Path
 
@@ -207,7 +209,6 @@ INTRODUCED_IN: dict[str, str] = {
     "train_network": LEARNING,
     "minibatches": DESCENT,
     "evaluate": LEARNING,
-    "gradient_descent": LEARNING,
     "SoftmaxTwiceNetwork": LOCAL_GRADIENTS,
     "DoubleMeanDense": BACKPROP,
     "rel_error": GRADCHECK,
@@ -267,6 +268,10 @@ INTRODUCED_IN: dict[str, str] = {
     "copy_weights_from_keras": "part-e/mapping",
     "compare_gradients": "part-e/numerical-agreement",
 }
+# nnbook.evaluation holds the statistics of the pathology classifier, the one chapter that uses
+# them; nnbook.benchmark the timings of the performance chapter.
+INTRODUCED_IN.update(dict.fromkeys(importlib.import_module("nnbook.evaluation").__all__, "part-e/pathology-classifier"))
+INTRODUCED_IN.update(dict.fromkeys(importlib.import_module("nnbook.benchmark").__all__, "part-d/performance"))
 
 # Training as a clearly labelled black box before Part C explains it: these names may appear
 # before their chapter only in a chapter that comes before part-c/learning and whose text links
@@ -290,9 +295,11 @@ REFERENCE_PAGES = frozenset({"notation", "api", "build-report"})
 NNBOOK_MODULES = frozenset(
     {
         "activations",
+        "benchmark",
         "compare",
         "datasets",
         "dropout",
+        "evaluation",
         "gradcheck",
         "layers",
         "losses",
@@ -303,6 +310,7 @@ NNBOOK_MODULES = frozenset(
         "plotting",
         "regularizers",
         "schedules",
+        "sequential",
         "targets",
         "training",
     }
