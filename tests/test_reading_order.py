@@ -11,7 +11,6 @@ would use a result the reader has not seen yet. Forward pointers with ``{ref}`` 
 from __future__ import annotations
 
 import importlib
-
 import re
 from pathlib import Path
 
