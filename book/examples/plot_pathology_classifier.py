@@ -16,8 +16,8 @@ probability) is chosen on the folds' validation cases to reach a sensitivity of 
 is the test set opened: sensitivity, specificity and the predictive values with Wilson
 intervals, ROC AUC, the Brier score against the prevalence, calibration slope and intercept,
 paired bootstrap differences between the models (one named primary, Holm's adjustment for the
-rest), and the positive predictive value at an
-assumed prevalence of 5 %, with its uncertainty.
+rest), and the positive predictive value at an assumed prevalence of 5 %, with its
+uncertainty.
 
 **This is a teaching example, not a diagnostic tool.** The data is small, comes from one
 institution in the early 1990s, and nothing here has been validated for clinical use.
