@@ -14,9 +14,10 @@ Part E's pathology classifier and its gallery script share everything here.
   prevalence, :func:`predictive_values` and :func:`ppv_at_prevalence`.
 - Scores: :func:`auc_by_ranks`, :func:`brier_score`, :func:`brier_skill_score`,
   :func:`calibration_slope_intercept`, :func:`calibration_bins`.
-- Comparisons: :func:`paired_bootstrap_difference` (two models on the same test cases) and
-  :func:`corrected_resampled_t` (Nadeau and Bengio's correction for resamples whose training
-  sets overlap).
+- Intervals and comparisons: :func:`bootstrap_interval` (one model's score),
+  :func:`paired_bootstrap_difference` (two models on the same test cases), :func:`holm`
+  (several comparisons at once) and :func:`corrected_resampled_t` (Nadeau and Bengio's
+  correction for resamples whose training sets overlap).
 
 Labels are 0/1 with 1 the positive class (malignant); scores ``p`` are predicted probabilities
 of the positive class.
@@ -52,7 +53,9 @@ __all__ = [
     "brier_skill_score",
     "calibration_slope_intercept",
     "calibration_bins",
+    "bootstrap_interval",
     "paired_bootstrap_difference",
+    "holm",
     "corrected_resampled_t",
 ]
 
@@ -772,7 +775,12 @@ def calibration_slope_intercept(p, y, *, eps: float = 1e-12, max_iter: int = 100
     y : array_like of 0/1, shape (N,)
         Outcomes, with both classes.
     eps : float
-        Clipping of the probabilities.
+        Clipping of the probabilities. The clip is not neutral: a probability closer than
+        ``eps`` to 0 or 1 (a confident float64 model produces them) has its logit capped at
+        :math:`\\pm\\log((1 - \\epsilon)/\\epsilon)`, about :math:`\\pm 27.6` for the default,
+        which changes the fit when such cases exist (5 of the logistic regression's test
+        predictions in the pathology chapter, one of which is exactly 1.0). Some clip is
+        needed: a probability that rounds to exactly 0 or 1 has no finite logit.
     max_iter : int
         Newton steps at most.
 
@@ -791,8 +799,10 @@ def calibration_slope_intercept(p, y, *, eps: float = 1e-12, max_iter: int = 100
     logit = _logit(_scores(p, y), eps)
     if y.min() == y.max():
         raise ValueError("calibration needs both classes in y")
-    if logit[y == 0].max() < logit[y == 1].min():
-        raise ValueError("the classes are perfectly separated by p: the calibration slope is not defined")
+    if logit[y == 0].max() <= logit[y == 1].min() or logit[y == 1].max() <= logit[y == 0].min():
+        # complete or quasi-complete separation (touching at one value), in either direction:
+        # the maximum-likelihood slope is infinite
+        raise ValueError("the classes are (quasi-)separated by p: the calibration slope is not defined")
     design = np.column_stack([np.ones_like(logit), logit])
 
     def log_likelihood(coef):
@@ -859,6 +869,57 @@ def calibration_bins(p, y, n_bins: int = 5) -> tuple[np.ndarray, np.ndarray, np.
 # --------------------------------------------------------------------------- comparisons
 
 
+def bootstrap_interval(
+    statistic: Callable,
+    p,
+    y,
+    *,
+    n_resamples: int = 2000,
+    level: float = 0.95,
+    rng: np.random.Generator | int | None = None,
+) -> tuple[float, float, float]:
+    """A statistic of one model's scores with a percentile bootstrap interval.
+
+    The cases are drawn with replacement ``n_resamples`` times; resamples with a single class
+    are dropped (the AUC, the Brier skill and the calibration need both classes).
+
+    Parameters
+    ----------
+    statistic : callable
+        ``statistic(p, y)``, vectorised: ``p`` and ``y`` of shape (R, N) give shape (R,).
+    p : array_like, shape (N,)
+        The model's scores.
+    y : array_like of 0/1, shape (N,)
+        The labels.
+    n_resamples : int
+        Bootstrap resamples drawn.
+    level : float
+        Confidence level of the percentile interval.
+    rng : numpy.random.Generator, int or None
+        Drives the resampling (``None``: seeded with 0).
+
+    Returns
+    -------
+    estimate, low, high : float
+        ``statistic(p, y)`` on all cases, and the percentile interval.
+
+    Examples
+    --------
+    >>> y = np.array([0, 0, 0, 1, 1, 1])
+    >>> auc, low, high = bootstrap_interval(auc_by_ranks, np.array([.1, .2, .7, .3, .8, .9]), y, rng=0)
+    >>> round(auc, 4), low <= auc <= high <= 1
+    (0.8889, True)
+    """
+    y = _binary_labels(y)
+    p = _scores(p, y)
+    rng = as_rng(rng)
+    idx = rng.integers(0, len(y), size=(check_positive_int(n_resamples, "n_resamples"), len(y)))
+    idx = idx[np.ptp(y[idx], axis=1) > 0]  # both classes in every resample
+    alpha = 1 - check_fraction(level, "level", low_inclusive=False)
+    low, high = np.quantile(statistic(p[idx], y[idx]), [alpha / 2, 1 - alpha / 2])
+    return float(statistic(p, y)), float(low), float(high)
+
+
 def paired_bootstrap_difference(
     statistic: Callable,
     p_a,
@@ -868,7 +929,8 @@ def paired_bootstrap_difference(
     n_resamples: int = 2000,
     level: float = 0.95,
     rng: np.random.Generator | int | None = None,
-) -> tuple[float, float, float]:
+    return_p_value: bool = False,
+) -> tuple[float, ...]:
     """Difference of a statistic between two models scored on the same cases, with a paired interval.
 
     Each resample draws the test cases with replacement *once* and scores both models on
@@ -890,11 +952,18 @@ def paired_bootstrap_difference(
         Confidence level of the percentile interval.
     rng : numpy.random.Generator, int or None
         Drives the resampling (``None``: seeded with 0).
+    return_p_value : bool
+        Also return the two-sided bootstrap p-value of "no difference",
+        :math:`\\min(1, 2\\min(P^*(d \\le 0), P^*(d \\ge 0)))` over the resampled differences
+        :math:`d`: the smallest :math:`1 - \text{level}` at which the percentile interval
+        excludes 0 (to adjust for several comparisons with :func:`holm`).
 
     Returns
     -------
     difference, low, high : float
         ``statistic(p_a) - statistic(p_b)`` on all cases, and the percentile interval.
+    p_value : float
+        Only with ``return_p_value=True``.
 
     Examples
     --------
@@ -913,7 +982,46 @@ def paired_bootstrap_difference(
     alpha = 1 - check_fraction(level, "level", low_inclusive=False)
     low, high = np.quantile(diffs, [alpha / 2, 1 - alpha / 2])
     difference = float(statistic(p_a, y) - statistic(p_b, y))
+    if return_p_value:
+        p_value = min(1.0, 2 * min(np.mean(diffs <= 0), np.mean(diffs >= 0)))
+        return difference, float(low), float(high), float(p_value)
     return difference, float(low), float(high)
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjustment of p-values for several comparisons made together.
+
+    Sort the :math:`m` p-values, :math:`p_{(1)} \\le \\dots \\le p_{(m)}`; the adjusted value
+    of the :math:`j`-th is :math:`\\max_{i \\le j} \\min(1, (m - i + 1)\\,p_{(i)})`. Rejecting
+    every hypothesis whose adjusted p-value is at most :math:`\alpha` keeps the probability of
+    any false rejection at most :math:`\alpha`, whatever the dependence between the tests
+    (Holm 1979, *Scandinavian Journal of Statistics* 6, 65-70). It is never less powerful than
+    Bonferroni's :math:`m\\,p_i`.
+
+    Parameters
+    ----------
+    p_values : array_like, shape (m,)
+        Unadjusted p-values, in any order.
+
+    Returns
+    -------
+    numpy.ndarray, shape (m,)
+        The adjusted p-values, in the order given.
+
+    Examples
+    --------
+    >>> holm([0.01, 0.04, 0.03]).round(6).tolist()  # 3 x 0.01; max(2 x 0.03, .); max(0.06, 1 x 0.04)
+    [0.03, 0.06, 0.06]
+    """
+    p = np.asarray(p_values, dtype=np.float64)
+    if p.ndim != 1 or p.size == 0 or np.any((p < 0) | (p > 1)) or np.any(np.isnan(p)):
+        raise ValueError("p_values must be a non-empty 1-D array of values in [0, 1]")
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    stepped = np.maximum.accumulate(np.minimum(1.0, (m - np.arange(m)) * p[order]))
+    adjusted = np.empty(m)
+    adjusted[order] = stepped
+    return adjusted
 
 
 def corrected_resampled_t(
@@ -931,6 +1039,9 @@ def corrected_resampled_t(
         \\mathrm{se} = s \\sqrt{\\frac1J + \\frac{n_{\\mathrm{val}}}{n_{\\mathrm{train}}}},
 
     with a :math:`t` distribution on :math:`J - 1` degrees of freedom for the interval.
+    The correction was derived for :math:`J` independent random train/test re-splits; applied
+    to the :math:`J` folds of one cross-validation, as here, it is a heuristic (better than
+    the naive standard error, with no exact guarantee).
 
     Parameters
     ----------

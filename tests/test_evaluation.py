@@ -237,6 +237,15 @@ def test_calibration_slope_and_intercept_match_a_logistic_fit():
 def test_calibration_refuses_separated_classes():
     with pytest.raises(ValueError, match="separated"):
         ev.calibration_slope_intercept(np.array([0.1, 0.2, 0.8, 0.9]), np.array([0, 0, 1, 1]))
+    # quasi-complete separation: the classes touch at one value; the slope is still infinite
+    with pytest.raises(ValueError, match="separated"):
+        ev.calibration_slope_intercept(np.array([0.1, 0.5, 0.5, 0.9]), np.array([0, 0, 1, 1]))
+    # separation the other way round (positives lowest): the slope is minus infinity
+    with pytest.raises(ValueError, match="separated"):
+        ev.calibration_slope_intercept(np.array([0.1, 0.5, 0.5, 0.9]), np.array([1, 1, 0, 0]))
+    # one overlap is enough for a finite slope
+    slope, _ = ev.calibration_slope_intercept(np.array([0.1, 0.6, 0.5, 0.9]), np.array([0, 0, 1, 1]))
+    assert np.isfinite(slope)
 
 
 # --------------------------------------------------------------------------- comparisons
@@ -258,6 +267,60 @@ def test_paired_bootstrap_is_narrower_than_unpaired_for_correlated_models():
     assert high - low < 0.5 * np.subtract(*np.quantile(unpaired, [0.975, 0.025]))
     # identical models differ by exactly 0 on every resample
     assert ev.paired_bootstrap_difference(ev.auc_by_ranks, p_a, p_a, y, rng=0) == (0.0, 0.0, 0.0)
+
+
+def test_bootstrap_p_value_matches_the_percentile_interval():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 120)
+    p_a = np.clip(0.8 * y + 0.1 + 0.15 * rng.normal(size=120), 0, 1)
+    p_b = np.clip(p_a + 0.1 * rng.normal(size=120), 0, 1)  # close: p about 0.04
+    d, low, high, p = ev.paired_bootstrap_difference(ev.brier_score, p_a, p_b, y, rng=0, return_p_value=True)
+    assert (d, low, high) == ev.paired_bootstrap_difference(ev.brier_score, p_a, p_b, y, rng=0)
+    assert 0.01 < p < 0.2
+    # the interval at level 1 - p just reaches 0; a slightly wider one contains it
+    for level, contains in [(1 - p * 1.02, False), (1 - p * 0.98, True)]:
+        _, lo, hi = ev.paired_bootstrap_difference(ev.brier_score, p_a, p_b, y, rng=0, level=level)
+        assert (lo <= 0 <= hi) == contains, (p, level, lo, hi)
+
+
+def test_bootstrap_interval_covers_its_estimate():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 100)
+    p = np.clip(0.5 * y + 0.25 + 0.2 * rng.normal(size=100), 0, 1)
+    auc, low, high = ev.bootstrap_interval(ev.auc_by_ranks, p, y, rng=0)
+    assert auc == ev.auc_by_ranks(p, y) and low < auc < high < 1
+
+
+def _holm_rejections(p, alpha):
+    """Holm's procedure, by its definition: step down the sorted p-values."""
+    rejected, m = set(), len(p)
+    for step, i in enumerate(np.argsort(p, kind="stable")):
+        if p[i] > alpha / (m - step):
+            break
+        rejected.add(int(i))
+    return rejected
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_holm_adjusted_values_reproduce_the_step_down_procedure(seed):
+    p = np.random.default_rng(seed).uniform(0, 0.1, 6) ** 1.5
+    adjusted = ev.holm(p)
+    assert np.all(adjusted >= p) and np.all(adjusted <= 1)
+    for alpha in np.linspace(0.001, 0.2, 400):
+        assert {int(i) for i in np.flatnonzero(adjusted <= alpha)} == _holm_rejections(p, alpha)
+
+
+def test_holm_catches_a_wrong_adjustment():
+    # Bonferroni (m p) and a step-down without the running maximum both fail the definition
+    p = np.array([0.01, 0.04, 0.03])
+    bonferroni = np.minimum(1, 3 * p)
+    order = np.argsort(p)
+    no_maximum = np.empty(3)
+    no_maximum[order] = (3 - np.arange(3)) * p[order]
+    assert not np.allclose(ev.holm(p), bonferroni) and not np.allclose(ev.holm(p), no_maximum)
+    for wrong in (bonferroni, no_maximum):
+        assert any({int(i) for i in np.flatnonzero(wrong <= a)} != _holm_rejections(p, a)
+                   for a in np.linspace(0.001, 0.2, 400))  # fmt: skip
 
 
 def test_corrected_resampled_t_is_wider_than_the_naive_one():
@@ -295,6 +358,7 @@ def test_docstrings_are_valid_numpydoc(name):
         (lambda: ev.confusion_counts([0.1], [0, 1]), "shape"),
         (lambda: ev.corrected_resampled_t([1.0], 10, 5), "at least 2"),
         (lambda: ev.choose_setting([], lambda *a: 0.0, []), "empty"),
+        (lambda: ev.holm([0.5, 1.5]), r"\[0, 1\]"),
     ],
 )
 def test_bad_input_is_refused_clearly(call, message):

@@ -15,8 +15,9 @@ trained in Keras too, once per fold, and the operating point (the threshold on t
 probability) is chosen on the folds' validation cases to reach a sensitivity of 0.95. Only then
 is the test set opened: sensitivity, specificity and the predictive values with Wilson
 intervals, ROC AUC, the Brier score against the prevalence, calibration slope and intercept,
-paired bootstrap differences between the models, and the positive predictive value at an
-assumed prevalence of 5 %, with its uncertainty.
+paired bootstrap differences between the models (one named primary, Holm's adjustment for the
+rest), and the positive predictive value at an assumed prevalence of 5 %, with its
+uncertainty.
 
 **This is a teaching example, not a diagnostic tool.** The data is small, comes from one
 institution in the early 1990s, and nothing here has been validated for clinical use.
@@ -53,6 +54,7 @@ from nnbook.evaluation import (
     fit_logistic_on_fold,
     fit_network_on_fold,
     held_out_split,
+    holm,
     paired_bootstrap_difference,
     ppv_at_prevalence,
     stratified_folds,
@@ -211,17 +213,29 @@ for name in MODELS:
 # Paired differences
 # ------------------
 # Two models are compared on the same resamples of the test cases, so that an easy or a hard
-# draw of cases, which both share, cancels in the difference.
+# draw of cases, which both share, cancels in the difference. One comparison is named primary
+# in advance (nnbook against logistic regression on the Brier score); the p-values of the five
+# others get Holm's adjustment for being made together.
+PRIMARY = ("nnbook", "logistic regression", "Brier")
+comparisons = {}
 for a, b in [("Keras", "nnbook"), ("nnbook", "logistic regression"), ("Keras", "logistic regression")]:
     for label, statistic in [("AUC", auc_by_ranks), ("Brier", brier_score)]:
-        d, low, high = paired_bootstrap_difference(
-            statistic, p_test[a], p_test[b], y_test, n_resamples=N_RESAMPLES, rng=SPLIT_SEED
-        )
-        print(f"{a} - {b}, {label}: {d:+.4f} (95% CI {low:+.4f} to {high:+.4f})")
-        assert low <= d <= high
+        comparisons[a, b, label] = paired_bootstrap_difference(
+            statistic, p_test[a], p_test[b], y_test, n_resamples=N_RESAMPLES, rng=SPLIT_SEED,
+            return_p_value=True,
+        )  # fmt: skip
+secondary = [c for c in comparisons if c != PRIMARY]
+adjusted = dict(zip(secondary, holm([comparisons[c][3] for c in secondary])))
+for (a, b, label), (d, low, high, p) in comparisons.items():
+    note = "primary" if (a, b, label) == PRIMARY else f"Holm-adjusted p {adjusted[a, b, label]:.3f}"
+    print(f"{a} - {b}, {label}: {d:+.4f} (95% CI {low:+.4f} to {high:+.4f}), p {p:.3f} ({note})")
+    assert low <= d <= high
 
 # The claims of the text above, checked: every model separates the classes far better than
-# chance, and none is better than the other two by a margin the test set can resolve.
+# chance, and none is better than the other two by a margin the test set can resolve: the
+# primary interval contains 0 and no secondary comparison survives Holm's adjustment.
+_, low, high, _ = comparisons[PRIMARY]
+assert low < 0 < high and all(value > 0.05 for value in adjusted.values())
 for name in MODELS:
     assert auc_by_ranks(p_test[name], y_test) > 0.95
     assert brier_skill_score(p_test[name], y_test, prevalence_dev) > 0.6
