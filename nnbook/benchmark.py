@@ -286,8 +286,11 @@ def tensorflow_settings() -> dict:
         onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1") not in ("0", "false", "False")
     return {
         "onednn": onednn,
-        "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
-        "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads(),
+        # set through tf.config, or else through the variables TensorFlow reads at start-up
+        "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads()
+        or int(os.environ.get("TF_NUM_INTRAOP_THREADS", 0)),
+        "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads()
+        or int(os.environ.get("TF_NUM_INTEROP_THREADS", 0)),
         "cores": os.cpu_count(),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
