@@ -26,6 +26,11 @@ __all__ = [
     "check_nonnegative",
     "check_bool",
     "check_regularizer",
+    "check_weights",
+    "check_learning_rate",
+    "check_required_rng",
+    "check_target_rows",
+    "check_target_shape",
     "check_grad_shape",
     "check_layers",
     "CheckedBatch",
@@ -157,6 +162,63 @@ def check_regularizer(regularizer):
             f"({type(regularizer).__name__})"
         )
     return regularizer
+
+
+def check_weights(W, caller: str) -> np.ndarray:
+    """Return ``W`` as a finite floating-point array, else raise TypeError or ValueError.
+
+    ``caller`` (such as ``"L2.penalty"``) names the call in the message.
+    """
+    W = np.asarray(W)
+    if W.dtype == object or not np.issubdtype(W.dtype, np.floating):
+        raise TypeError(f"{caller} needs a floating-point weight array, got dtype {W.dtype}")
+    if not np.all(np.isfinite(W)):
+        raise ValueError(f"{caller}: the weights contain NaN or infinite values")
+    return W
+
+
+def check_learning_rate(value):
+    """Return ``value`` if it is a finite number > 0 or a :mod:`~nnbook.schedules` schedule, else raise.
+
+    A bare function is refused with a TypeError (a schedule is a ``LearningRateSchedule``).
+    """
+    from .schedules import LearningRateSchedule
+
+    if isinstance(value, LearningRateSchedule):
+        return value
+    if callable(value):
+        raise TypeError(
+            f"learning_rate must be a positive number or a schedule from nnbook.schedules, got {type(value).__name__}"
+        )
+    return check_positive_float(value, "learning_rate")
+
+
+def check_required_rng(rng, owner: str) -> np.random.Generator:
+    """Return :func:`as_rng` of ``rng`` for ``owner``, which needs one given: ``None`` raises TypeError."""
+    if rng is None:
+        raise TypeError(f"{owner} needs rng: a numpy.random.Generator or an int seed, got None")
+    return as_rng(rng)
+
+
+def check_target_rows(y_true, n_rows: int) -> np.ndarray:
+    """Return ``y_true`` as an array with ``n_rows`` rows (one per sample), else raise ValueError."""
+    arr = np.asarray(y_true)
+    if arr.ndim == 0 or arr.shape[0] != n_rows:
+        raise ValueError(f"y_true must have one row per sample: expected length {n_rows}, got shape {arr.shape}")
+    return arr
+
+
+def check_target_shape(y_true, shape: tuple, owner: str) -> np.ndarray:
+    """Return ``y_true`` as an array of shape ``shape`` (N, D); shape (N,) becomes (N, 1) when D = 1.
+
+    Raises ValueError naming ``owner`` (such as ``"MSELoss"``) for any other shape.
+    """
+    arr = np.asarray(y_true)
+    if arr.ndim == 1 and shape[1:] == (1,):
+        arr = arr[:, None]
+    if arr.shape != shape:
+        raise ValueError(f"{owner}: y_true must have the shape of y_pred {shape}, got {arr.shape}")
+    return arr
 
 
 def check_fraction(value, name: str, *, low_inclusive: bool = True) -> float:

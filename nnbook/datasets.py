@@ -1,5 +1,6 @@
-"""Data: synthetic problems (XOR, spirals), splitting, one-hot encoding, and
+"""Data: synthetic problems (XOR, spirals), splitting, scaling, and
 scikit-learn's bundled breast-cancer and digits data ready for a network.
+One-hot encoding is :func:`nnbook.targets.one_hot`.
 
 Every function that draws random numbers takes ``rng`` (a
 ``numpy.random.Generator``, an int seed, or ``None`` for seed 0); nothing
@@ -9,54 +10,22 @@ both real data sets inside the package.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_matrix, as_rng, check_fraction, check_positive_int
-from .targets import class_labels
-from .targets import one_hot as _one_hot
+from ._checks import as_matrix, as_rng, check_fraction, check_nonnegative, check_positive_int
+from .targets import class_labels, one_hot  # one_hot stays importable from here, as chapters did
 
 __all__ = [
     "generate_xor_data",
     "generate_spiral_data",
     "train_val_split",
-    "one_hot",
     "standardize",
     "DataSplit",
     "load_breast_cancer",
     "load_digits",
 ]
-
-
-def one_hot(labels, n_classes: int | None = None, *, dtype=np.float64) -> np.ndarray:
-    """Encode integer labels of shape (N,) as one-hot rows of shape (N, n_classes).
-
-    Parameters
-    ----------
-    labels : array_like, shape (N,)
-        Integer class labels.
-    n_classes : int, optional
-        By default the largest label plus one.
-    dtype : numpy dtype
-        Of the result.
-
-    Returns
-    -------
-    ndarray, shape (N, n_classes)
-        One-hot rows.
-
-    Examples
-    --------
-    >>> one_hot([0, 2, 1]).tolist()
-    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
-    >>> one_hot([3], n_classes=3)
-    Traceback (most recent call last):
-    ...
-    ValueError: labels holds class label 3, out of range for 3 classes: labels must lie in [0, 2]
-    """
-    return _one_hot(labels, n_classes, dtype=dtype)
 
 
 def generate_xor_data(
@@ -93,7 +62,7 @@ def generate_xor_data(
     rng = as_rng(rng)
     X = rng.standard_normal((n_samples, 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
-    return X, _one_hot(y, 2), y
+    return X, one_hot(y, 2), y
 
 
 def generate_spiral_data(
@@ -135,10 +104,7 @@ def generate_spiral_data(
     """
     n_samples = check_positive_int(n_samples, "n_samples")
     n_classes = check_positive_int(n_classes, "n_classes")
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
-        raise TypeError(f"noise must be a number >= 0, got {noise!r} ({type(noise).__name__})")
-    if not (np.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise}")
+    noise = check_nonnegative(noise, "noise")
     rng = as_rng(rng)
     X = np.zeros((n_samples * n_classes, 2))
     y = np.zeros(n_samples * n_classes, dtype=np.int64)
@@ -148,7 +114,7 @@ def generate_spiral_data(
         t = np.linspace(4.0 * k, 4.0 * (k + 1), n_samples) + rng.standard_normal(n_samples) * noise
         X[ix] = np.c_[r * np.sin(t), r * np.cos(t)]
         y[ix] = k
-    return X, _one_hot(y, n_classes), y
+    return X, one_hot(y, n_classes), y
 
 
 def train_val_split(
@@ -308,7 +274,16 @@ def _split_and_scale(X, y, feature_names, target_names, val_fraction, test_fract
     X_train, X_val, y_train, y_val = train_val_split(X_rest, y_rest, val_fraction / (1 - test_fraction), rng=rng)
     X_train, X_val, X_test, (mean, scale) = standardize(X_train, X_val, X_test)
     return DataSplit(
-        X_train, X_val, X_test, y_train, y_val, y_test, list(feature_names), list(target_names), mean, scale
+        X_train,
+        X_val,
+        X_test,
+        y_train,
+        y_val,
+        y_test,
+        [str(f) for f in feature_names],
+        [str(t) for t in target_names],
+        mean,
+        scale,
     )
 
 
@@ -340,7 +315,7 @@ def load_breast_cancer(
     >>> data = load_breast_cancer(rng=0)
     >>> len(data.y_train), len(data.y_val), len(data.y_test), data.n_features
     (342, 114, 113, 30)
-    >>> [str(name) for name in data.target_names]  # label 0, label 1
+    >>> data.target_names  # label 0, label 1, as Python str
     ['malignant', 'benign']
     >>> bool(np.allclose(data.X_train.mean(axis=0), 0.0))  # standardised with the training set's mean
     True
@@ -387,11 +362,5 @@ def load_digits(
 
     data = skd.load_digits()
     return _split_and_scale(
-        data.data,
-        data.target,
-        data.feature_names,
-        [str(t) for t in data.target_names],
-        val_fraction,
-        test_fraction,
-        rng,
+        data.data, data.target, data.feature_names, data.target_names, val_fraction, test_fraction, rng
     )

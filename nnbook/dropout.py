@@ -11,7 +11,7 @@ import json
 
 import numpy as np
 
-from ._checks import as_rng, check_fraction, check_grad_shape
+from ._checks import check_fraction, check_grad_shape, check_required_rng
 from .layers import Layer
 
 __all__ = ["Dropout"]
@@ -68,9 +68,7 @@ class Dropout(Layer):
     def __init__(self, rate: float, *, rng):
         super().__init__()
         self.rate = check_fraction(rate, "rate")
-        if rng is None:
-            raise TypeError("Dropout needs rng: a numpy.random.Generator or an int seed")
-        self.rng = as_rng(rng)
+        self.rng = check_required_rng(rng, "Dropout")
         self.mask = None
         self.fixed_mask = None
         self._forward_training = None

@@ -319,26 +319,7 @@ class Dense(Layer):
         """The bias vector, shape (output_dim,)."""
         return self.params["b"]
 
-    def check_input(self, a_prev) -> np.ndarray:
-        """Return ``a_prev`` as a finite array of shape (batch_size, input_dim) in the layer's dtype, or raise.
-
-        Parameters
-        ----------
-        a_prev : array_like, shape (batch_size, input_dim)
-            An input.
-
-        Returns
-        -------
-        ndarray, shape (batch_size, input_dim)
-            The input, as :meth:`forward` takes it.
-
-        Examples
-        --------
-        >>> Dense(3, 2)([[1.0, 2.0]])
-        Traceback (most recent call last):
-        ...
-        ValueError: a_prev must have shape (batch_size, 3), got shape (1, 2): expected 3 columns, got 2
-        """
+    def check_input(self, a_prev) -> np.ndarray:  # Layer.check_input, with this layer's width and dtype
         return as_matrix(a_prev, "a_prev", n_columns=self.input_dim, dtype=self.dtype)
 
     @property

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_matrix
+from ._checks import as_matrix, check_target_rows, check_target_shape
 from .activations import Activation, Sigmoid, Softmax
 from .targets import targets
 
@@ -139,10 +139,7 @@ class Loss:
         >>> Loss.targets([3, 1], 2, 1).tolist()
         [3, 1]
         """
-        arr = np.asarray(y_true)
-        if arr.ndim == 0 or arr.shape[0] != n_rows:
-            raise ValueError(f"y_true must have one row per sample: expected length {n_rows}, got shape {arr.shape}")
-        return arr
+        return check_target_rows(y_true, n_rows)
 
     def __call__(self, y_pred, y_true) -> float:
         return self.forward(y_pred, y_true)
@@ -196,11 +193,7 @@ class MSELoss(Loss):
         >>> MSELoss.targets([1.5, 2.0], 2, 1).tolist()
         [[1.5], [2.0]]
         """
-        arr = np.asarray(y_true)
-        if arr.ndim == 1 and n_outputs == 1:
-            arr = arr[:, None]
-        if arr.shape != (n_rows, n_outputs):
-            raise ValueError(f"MSELoss: y_true must have the shape of y_pred {(n_rows, n_outputs)}, got {arr.shape}")
+        arr = check_target_shape(y_true, (n_rows, n_outputs), "MSELoss")
         return as_matrix(arr, "y_true", dtype=dtype)
 
     def value(self, y_pred: np.ndarray, Y: np.ndarray) -> float:

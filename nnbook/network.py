@@ -15,17 +15,16 @@ import math
 import numpy as np
 
 from ._checks import CheckedBatch, check_batch, check_bool
-from .activations import Sigmoid, Softmax
+from .classifier import ClassifierMixin
 from .layers import Layer
 from .losses import Loss
 from .optimizers import SGD
 from .sequential import Sequential, sequential_layers
-from .targets import class_labels
 
 __all__ = ["NeuralNetwork"]
 
 
-class NeuralNetwork(Sequential):
+class NeuralNetwork(Sequential, ClassifierMixin):
     r"""A feedforward network: layer :math:`l` computes :math:`A^{(l)} = \sigma^{(l)}(A^{(l-1)} W^{(l)\top} + b^{(l)})`.
 
     Parameters
@@ -37,25 +36,12 @@ class NeuralNetwork(Sequential):
     learning_rate : float
         The step of the network's own optimizer ``SGD(learning_rate)``, which
         :meth:`train_step` and :meth:`update` use when given no other.
-    rng : numpy.random.Generator, int or None
-        Source of the initial weights. None uses seed 0, so repeated calls draw the
-        same numbers; pass a Generator to vary them.
-    dtype : numpy dtype
-        ``np.float64`` (default; gradient checks need it) or ``np.float32``.
-    init : {"he", "glorot"} or None
-        Weight initialisation; ``None``: He for ReLU layers, Glorot otherwise.
-    kernel_regularizer : Regularizer or None
-        A penalty such as :class:`~nnbook.regularizers.L2` on every ``W``, added to the loss.
-    dropout : float in [0, 1) or None
-        A :class:`~nnbook.dropout.Dropout` of this rate after every hidden layer.
-    batch_normalization : bool
-        A :class:`~nnbook.normalization.BatchNormalization` after every hidden layer.
+    rng, dtype, init, kernel_regularizer, dropout, batch_normalization
+        How the layers are built (:func:`~nnbook.sequential.sequential_layers`): the weights'
+        generator, dtype and initialisation, an L2 penalty, dropout, batch normalisation.
 
     Attributes
     ----------
-    layers : list of Layer
-        Every layer in forward order (:func:`~nnbook.sequential.sequential_layers`);
-        :meth:`from_layers` builds a network from such a list.
     optimizer : SGD
         The network's own optimizer.
     output : ndarray or None
@@ -80,11 +66,11 @@ class NeuralNetwork(Sequential):
         self, layer_sizes, activations=None, learning_rate: float = 0.01, *, rng=None, dtype=np.float64,
         init=None, kernel_regularizer=None, dropout=None, batch_normalization=False,
     ) -> None:  # fmt: skip
-        options = {"rng": rng, "dtype": dtype, "init": init, "kernel_regularizer": kernel_regularizer}
         layers = sequential_layers(
-            layer_sizes, activations, **options, dropout=dropout, batch_normalization=batch_normalization
-        )
-        super().__init__(layers)
+            layer_sizes, activations, rng=rng, dtype=dtype, init=init, kernel_regularizer=kernel_regularizer,
+            dropout=dropout, batch_normalization=batch_normalization,
+        )  # fmt: skip
+        super().__init__(layers)  # the layers in forward order; from_layers takes such a list
         self.optimizer, self.from_logits = SGD(learning_rate), False
 
     @classmethod
@@ -300,78 +286,3 @@ class NeuralNetwork(Sequential):
         loss = self.batch_gradients(batch, loss_fn)
         (self.optimizer if optimizer is None else optimizer).step(self.parameters(), self.gradients())
         return loss
-
-    # -- prediction ---------------------------------------------------------------------------
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Class probabilities; for one sigmoid unit the two columns ``[1 - p, p]``.
-
-        Parameters
-        ----------
-        X : ndarray, shape (N, n_inputs)
-            The inputs.
-
-        Returns
-        -------
-        ndarray, shape (N, K)
-            Rows summing to 1.
-        """
-        if not isinstance(self.layers[-1].activation, (Softmax, Sigmoid)):
-            name = self.layers[-1].activation.name
-            raise ValueError(f"predict_proba needs a softmax or sigmoid output layer, this network ends in {name}")
-        p = self.forward(X)
-        return np.hstack([1 - p, p]) if p.shape[1] == 1 else p
-
-    def predict_classes(self, X: np.ndarray) -> np.ndarray:
-        """Predicted class labels (:meth:`classes_from_output` of :meth:`forward`).
-
-        Parameters
-        ----------
-        X : ndarray, shape (N, n_inputs)
-            The inputs.
-
-        Returns
-        -------
-        ndarray of int, shape (N,)
-            The labels.
-        """
-        return self.classes_from_output(self.forward(X))
-
-    def classes_from_output(self, out: np.ndarray) -> np.ndarray:
-        """Class labels from an output: arg-max; for one unit, p >= 0.5 (sigmoid) or z >= 0.
-
-        Parameters
-        ----------
-        out : ndarray, shape (N, n_outputs)
-            An output of this network.
-
-        Returns
-        -------
-        ndarray of int, shape (N,)
-            The labels.
-        """
-        if out.shape[1] == 1:
-            threshold = 0.5 if isinstance(self.layers[-1].activation, Sigmoid) else 0.0
-            return (out[:, 0] >= threshold).astype(np.int64)
-        return np.argmax(out, axis=1)
-
-    def accuracy(self, X: np.ndarray, y) -> float:
-        """The fraction of samples whose predicted class is ``y``.
-
-        Parameters
-        ----------
-        X : ndarray, shape (N, n_inputs)
-            The inputs.
-        y : array_like
-            Labels (N,) or one-hot rows (N, K).
-
-        Returns
-        -------
-        float
-            In [0, 1].
-        """
-        pred = self.predict_classes(X)
-        labels = class_labels(y, "y", n_classes=max(2, self.layer_sizes[-1]))
-        if labels.shape[0] != pred.shape[0]:
-            raise ValueError(f"y has {labels.shape[0]} labels for {pred.shape[0]} samples")
-        return float(np.mean(pred == labels))

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from . import _npz, schedules
-from ._checks import check_bool, check_fraction, check_nonnegative, check_positive_float
+from ._checks import check_bool, check_fraction, check_learning_rate, check_nonnegative, check_positive_float
 from .schedules import LearningRateSchedule
 
 __all__ = ["Optimizer", "SGD", "Adam", "Adagrad", "RMSprop", "AdamW"]
@@ -60,14 +60,7 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
-        if not isinstance(value, LearningRateSchedule):
-            if callable(value):
-                raise TypeError(
-                    "learning_rate must be a positive number or a schedule from nnbook.schedules, "
-                    f"got {type(value).__name__}"
-                )
-            value = check_positive_float(value, "learning_rate")
-        self._learning_rate = value
+        self._learning_rate = check_learning_rate(value)
 
     @property
     def schedule(self) -> LearningRateSchedule | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_nonnegative
+from ._checks import check_weights as _as_weights
 
 __all__ = ["Regularizer", "L2"]
 
@@ -64,15 +65,6 @@ class Regularizer:
 
     def __call__(self, W: np.ndarray) -> float:
         return self.penalty(W)
-
-
-def _as_weights(W, caller: str) -> np.ndarray:
-    W = np.asarray(W)
-    if W.dtype == object or not np.issubdtype(W.dtype, np.floating):
-        raise TypeError(f"{caller} needs a floating-point weight array, got dtype {W.dtype}")
-    if not np.all(np.isfinite(W)):
-        raise ValueError(f"{caller}: the weights contain NaN or infinite values")
-    return W
 
 
 class L2(Regularizer):

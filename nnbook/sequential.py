@@ -1,8 +1,8 @@
 """A flat list of layers, run in order, and its state (Keras' ``Sequential``).
 
 :class:`Sequential` holds the layers in forward order, runs the forward and the backward pass
-through them, names their parameters as the mathematics numbers the layers (``layer1.W``,
-``bn1.gamma``, ...), and gets, sets, saves and loads their state.
+through them and names their parameters as the mathematics numbers the layers (``layer1.W``,
+``bn1.gamma``, ...); its state is got, set, saved and loaded by :class:`~nnbook.saving.Saveable`.
 :class:`~nnbook.network.NeuralNetwork` adds the loss, the gradients and the training step.
 """
 
@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 
-from . import _npz
 from ._checks import (
     as_matrix,
     as_rng,
@@ -27,11 +26,9 @@ from ._checks import (
 from .dropout import Dropout
 from .layers import Dense, Layer
 from .normalization import BatchNormalization
+from .saving import Saveable
 
-__all__ = ["Sequential", "sequential_layers", "LAYERS"]
-
-#: The layer classes :meth:`Sequential.load` rebuilds, by class name.
-LAYERS = {cls.__name__: cls for cls in (Dense, BatchNormalization, Dropout)}
+__all__ = ["Sequential", "sequential_layers"]
 
 #: The prefix of each kind of layer in the parameter names and the summary: layer1, bn1, drop1.
 _PREFIXES = ((Dense, "layer"), (BatchNormalization, "bn"), (Dropout, "drop"))
@@ -50,8 +47,21 @@ def sequential_layers(
 
     Parameters
     ----------
-    layer_sizes, activations, rng, dtype, init, kernel_regularizer, dropout, batch_normalization
+    layer_sizes, activations
         As for :class:`~nnbook.network.NeuralNetwork`.
+    rng : numpy.random.Generator, int or None
+        Source of the initial weights. None uses seed 0, so repeated calls draw the
+        same numbers; pass a Generator to vary them.
+    dtype : numpy dtype
+        ``np.float64`` (default; gradient checks need it) or ``np.float32``.
+    init : {"he", "glorot"} or None
+        Weight initialisation; ``None``: He for ReLU layers, Glorot otherwise.
+    kernel_regularizer : Regularizer or None
+        A penalty such as :class:`~nnbook.regularizers.L2` on every ``W``, added to the loss.
+    dropout : float in [0, 1) or None
+        A :class:`~nnbook.dropout.Dropout` of this rate after every hidden layer.
+    batch_normalization : bool
+        A :class:`~nnbook.normalization.BatchNormalization` after every hidden layer.
 
     Returns
     -------
@@ -84,7 +94,7 @@ def sequential_layers(
     return layers
 
 
-class Sequential:
+class Sequential(Saveable):
     """Layers applied one after the other, with 1-based names for their parameters and state.
 
     Parameters
@@ -308,86 +318,3 @@ class Sequential:
             The output.
         """
         return self.forward(X)
-
-    # -- state --------------------------------------------------------------------------------
-    def get_state(self) -> dict:
-        """Copies of everything the layers learn or update, keyed ``"layer1.W"``, ``"bn1.moving_mean"``, ...
-
-        Returns
-        -------
-        dict of str to ndarray
-            The parameters, batch normalisation's moving statistics and the dropout
-            layers' generator states: what :meth:`set_state` restores.
-
-        Examples
-        --------
-        >>> from nnbook import Dense, BatchNormalization
-        >>> list(Sequential([Dense(2, 3), BatchNormalization(3), Dense(3, 1)]).get_state())[:4]
-        ['layer1.W', 'layer1.b', 'bn1.gamma', 'bn1.beta']
-        """
-        return {f"{n}.{k}": v for n, layer in zip(self.names, self.layers) for k, v in layer.get_state().items()}
-
-    def set_state(self, state: dict) -> None:
-        """Write ``state`` (from :meth:`get_state` of a network with the same layers) into this one.
-
-        Parameters
-        ----------
-        state : dict of str to ndarray
-            Every entry of :meth:`get_state`, with the same shapes.
-        """
-        unknown = {key.partition(".")[0] for key in state} - set(self.names)
-        if unknown:
-            raise ValueError(f"state has entries for layers this network does not have: {sorted(unknown)}")
-        for name, layer in zip(self.names, self.layers):
-            layer.set_state({k.partition(".")[2]: v for k, v in state.items() if k.partition(".")[0] == name})
-
-    def get_config(self) -> dict:
-        """The architecture: each layer's class and :meth:`~nnbook.layers.Layer.get_config`.
-
-        Returns
-        -------
-        dict
-            ``{"layers": [{"class": "Dense", ...}, ...]}``, plain Python values.
-        """
-        return {"layers": [{"class": type(layer).__name__, **layer.get_config()} for layer in self.layers]}
-
-    def save(self, path) -> None:
-        """Write the architecture and the state to an ``.npz`` file: arrays and JSON text, no pickle.
-
-        Parameters
-        ----------
-        path : str or path-like
-            The file; :meth:`load` reads it back.
-        """
-        _npz.write(path, self.get_config(), self.get_state())
-
-    @classmethod
-    def load(cls, path) -> Sequential:
-        """The network saved by :meth:`save`: the same layers, weights, statistics and dropout generators.
-
-        Parameters
-        ----------
-        path : str or path-like
-            A file written by :meth:`save`.
-
-        Returns
-        -------
-        Sequential
-            A network of this class that predicts, and trains on, as the saved one would.
-
-        Examples
-        --------
-        >>> import numpy as np, os, tempfile
-        >>> from nnbook import NeuralNetwork
-        >>> net = NeuralNetwork([2, 3, 1], ["relu", "sigmoid"], batch_normalization=True)
-        >>> path = os.path.join(tempfile.mkdtemp(), "net.npz")
-        >>> net.save(path)
-        >>> X = np.ones((2, 2))
-        >>> bool(np.array_equal(NeuralNetwork.load(path).predict(X), net.predict(X)))
-        True
-        """
-        config, state = _npz.read(path)
-        layers = [LAYERS[layer.pop("class")].from_config(layer) for layer in config.pop("layers")]
-        network = cls.from_layers(layers, **config)
-        network.set_state(state)
-        return network

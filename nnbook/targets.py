@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_positive_int
+from ._checks import check_positive_int, check_target_rows
 
 __all__ = ["class_labels", "one_hot", "targets"]
 
@@ -97,6 +97,10 @@ def one_hot(labels, n_classes: int | None = None, *, dtype=np.float64) -> np.nda
     --------
     >>> one_hot([0, 2, 1]).tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+    >>> one_hot([3], n_classes=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: labels holds class label 3, out of range for 3 classes: labels must lie in [0, 2]
     """
     labels = class_labels(labels, "labels", n_classes=n_classes)
     if n_classes is None:
@@ -145,8 +149,7 @@ def targets(y_true, n_rows: int, n_outputs: int, dtype=np.float64) -> np.ndarray
     """
     arr = np.asarray(y_true)
     _check_numeric(arr, "y_true", "labels or probabilities")
-    if arr.ndim == 0 or arr.shape[0] != n_rows:
-        raise ValueError(f"y_true must have one row per sample: expected length {n_rows}, got shape {arr.shape}")
+    arr = check_target_rows(arr, n_rows)
     if n_outputs == 1:  # binary: labels or probabilities of class 1, as a column
         if arr.ndim == 1:
             arr = arr[:, None]

@@ -24,6 +24,7 @@ from nnbook import (
     Dropout,
     ExponentialDecay,
     LeakyReLU,
+    Loss,
     MSELoss,
     NeuralNetwork,
     ReLU,
@@ -213,6 +214,18 @@ CASES = [
         lambda: MSELoss().forward(np.zeros((3, 1)), np.zeros(2)),
         ValueError,
         r"y_true must have the shape of y_pred \(3, 1\), got \(2, 1\)",
+    ),
+    (
+        "MSE columns mismatch",
+        lambda: MSELoss().forward(np.zeros((2, 2)), np.zeros((2, 3))),
+        ValueError,
+        r"MSELoss: y_true must have the shape of y_pred \(2, 2\), got \(2, 3\)",
+    ),
+    (
+        "Loss base length mismatch",
+        lambda: Loss.targets([1.0, 2.0], 3, 1),
+        ValueError,
+        r"y_true must have one row per sample: expected length 3, got shape \(2,\)",
     ),
     (
         "train length mismatch",
@@ -520,7 +533,7 @@ OPTION_CASES = [
     ("dropout rate nan", lambda: Dropout(NAN, rng=0), ValueError, r"rate must lie in \[0, 1\)"),
     ("dropout rate string", lambda: Dropout("0.5", rng=0), TypeError, r"rate must be a number in \[0, 1\)"),
     ("dropout without rng", lambda: Dropout(0.5), TypeError, r"rng"),
-    ("dropout rng None", lambda: Dropout(0.5, rng=None), TypeError, r"Dropout needs rng"),
+    ("dropout rng None", lambda: Dropout(0.5, rng=None), TypeError, r"Dropout needs rng: .* got None"),
     ("dropout input 1-D", lambda: dropout_training()(np.ones(3)), ValueError, r"2-D array"),
     ("dropout input nan", lambda: dropout_training()(np.array([[NAN]])), ValueError, r"NaN or infinite"),
     ("dropout mask not bool", lambda: Dropout(0.5, rng=0).set_mask(np.ones((2, 2))), TypeError, r"must be boolean"),
@@ -637,11 +650,20 @@ OPTION_CASES = [
         TypeError,
         r"learning_rate must be a positive number or a schedule from nnbook.schedules, got function",
     ),
+    (
+        "learning_rate set to 0 after construction",
+        lambda: setattr(Adam(0.1), "learning_rate", 0.0),
+        ValueError,
+        r"learning_rate must be a finite number > 0, got 0.0",
+    ),
+    ("learning_rate set to a string", lambda: setattr(SGD(0.1), "learning_rate", "fast"), TypeError, r"got 'fast'"),
     # L2
     ("l2 negative", lambda: L2(-0.01), ValueError, r"l2 must be a finite number >= 0, got -0.01"),
     ("l2 string", lambda: L2("0.01"), TypeError, r"l2 must be a number >= 0"),
     ("l2 nan weights", lambda: L2().penalty(np.array([NAN])), ValueError, r"NaN or infinite"),
     ("l2 integer weights", lambda: L2().gradient(np.array([1, 2])), TypeError, r"floating-point weight array"),
+    ("l2 object weights", lambda: L2().penalty(np.array([1.0, None])), TypeError, r"needs .* got dtype object"),
+    ("l2 inf weights", lambda: L2().gradient(np.array([[INF]])), ValueError, r"L2.gradient: the weights contain NaN"),
     # activations
     (
         "unknown activation",

@@ -1,4 +1,4 @@
-"""Tests of nnbook.datasets: synthetic data, splitting, encoding, scaling, real data."""
+"""Tests of nnbook.datasets: synthetic data, splitting, scaling, real data."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from nnbook.datasets import (
     generate_xor_data,
     load_breast_cancer,
     load_digits,
-    one_hot,
     standardize,
     train_val_split,
 )
@@ -187,22 +186,6 @@ def test_split_without_stratification_for_regression():
     np.testing.assert_array_equal(X_val[:, 0] / 2, np.searchsorted(t, t_val))  # rows and targets stay paired
 
 
-# -- one_hot ----------------------------------------------------------------------------------------
-
-
-def test_one_hot():
-    labels = np.array([2, 0, 1, 2])
-    Y = one_hot(labels)
-    expected = np.zeros((4, 3))
-    for i, c in enumerate(labels):
-        expected[i, c] = 1.0
-    np.testing.assert_array_equal(Y, expected)
-    assert one_hot(labels, n_classes=5).shape == (4, 5)
-    assert one_hot([1], dtype=np.float32).dtype == np.float32
-    with pytest.raises(ValueError, match=r"class label 3, out of range for 3 classes: labels must lie in \[0, 2\]"):
-        one_hot([3], n_classes=3)
-
-
 # -- standardize ------------------------------------------------------------------------------------
 
 
@@ -271,6 +254,7 @@ def test_load_breast_cancer(cancer):
     assert not constant.any()
     assert cancer.target_names == ["malignant", "benign"]
     assert len(cancer.feature_names) == 30 and cancer.feature_names[0] == "mean radius"
+    assert all(type(name) is str for name in cancer.target_names + cancer.feature_names)  # not np.str_
 
 
 def test_load_breast_cancer_undoes_to_the_raw_data(cancer):

@@ -27,6 +27,8 @@ MODULES = [
     "losses",
     "network",
     "sequential",
+    "saving",
+    "classifier",
     "optimizers",
     "training",
     "gradcheck",

@@ -295,6 +295,7 @@ NNBOOK_MODULES = frozenset(
     {
         "activations",
         "benchmark",
+        "classifier",
         "compare",
         "datasets",
         "dropout",
@@ -308,6 +309,7 @@ NNBOOK_MODULES = frozenset(
         "pitfalls",
         "plotting",
         "regularizers",
+        "saving",
         "schedules",
         "sequential",
         "targets",
