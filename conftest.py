@@ -26,6 +26,29 @@ from nnbook.compare import set_tensorflow_environment  # noqa: E402
 
 set_tensorflow_environment()  # as in conf.py: quiet, reproducible TensorFlow
 
+
+def _reject_numpy_scalars_in_glue() -> None:
+    """Make ``myst_nb.glue`` refuse NumPy scalars, as the strict build does.
+
+    Under NumPy 2 a glued ``np.float64`` is stored as the text ``np.float64(0.98)``, and a
+    formatted ``{glue:text}`` then fails the build with a warning; the chapters glue Python
+    numbers (``float(x)``). Checking here makes ``make test`` catch it too, with the line.
+    """
+    import myst_nb
+    import numpy as np
+
+    glue = myst_nb.glue
+
+    def checked_glue(name, variable, display=True):
+        if isinstance(variable, np.generic):
+            raise TypeError(f"glue({name!r}, ...) got a NumPy scalar {variable!r}: glue float(x) or int(x)")
+        return glue(name, variable, display=display)
+
+    myst_nb.glue = checked_glue
+
+
+_reject_numpy_scalars_in_glue()
+
 from sybil import Sybil  # noqa: E402
 from sybil.evaluators.python import PythonEvaluator  # noqa: E402
 from sybil.parsers.myst import CodeBlockParser, DocTestDirectiveParser, PythonCodeBlockParser, SkipParser  # noqa: E402

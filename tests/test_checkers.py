@@ -247,3 +247,13 @@ def test_notebook_that_needs_the_repository_is_reported():
         "cell 0: changes sys.path",
         "cell 1: imports train_step, which nnbook[notebooks,compare] does not install",
     ]
+
+
+def test_glue_refuses_numpy_scalars_under_pytest():
+    """The root conftest makes myst_nb.glue refuse a NumPy scalar (the build would fail on it)."""
+    import myst_nb
+    import numpy as np
+
+    with pytest.raises(TypeError, match="NumPy scalar"):
+        myst_nb.glue("a_number", np.float64(0.98), display=False)
+    myst_nb.glue("a_number", 0.98, display=False)  # a Python float is fine
