@@ -714,9 +714,11 @@ def compare_with_tensorflow(
     from different initial weights), both sides get the same architecture, the same
     initial weights (copied), the same optimizer (Adam with the same hyper-parameters),
     the same loss (cross-entropy from logits), the same batch size, epochs and data
-    split. They differ only in the order of the mini-batches (Keras shuffles with its
-    own generator) and in float32 arithmetic inside Keras' ``fit``, which is what the
-    final accuracies measure.
+    split. Both compute in float32: the ``nnbook`` network is built with
+    ``dtype=np.float32`` and :func:`to_keras` gives every Keras layer the network's dtype.
+    They differ only in the order of the mini-batches (Keras shuffles with its own
+    generator) and in float32 rounding (the two libraries add and multiply in different
+    orders).
 
     Parameters
     ----------

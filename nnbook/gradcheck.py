@@ -114,13 +114,9 @@ def numerical_gradient(
 ) -> dict:
     """Central-difference gradients of the loss for every parameter of ``network``.
 
-    The loss is evaluated with ``network.compute_gradients`` (the same function
-    training uses), so the check covers the fused softmax + cross-entropy path too.
-
-    Returns
-    -------
-    dict of str to ndarray
-        Keyed like ``network.parameters()`` (``"layer1.W"``, ...).
+    The loss is evaluated with ``network.compute_gradients``, which runs
+    ``batch_gradients``, the method every training step runs, so the check covers the
+    fused softmax + cross-entropy path too; each evaluation also runs a backward pass.
 
     Parameters
     ----------
@@ -135,6 +131,11 @@ def numerical_gradient(
     training : bool
         The mode of the network's passes (see :meth:`~nnbook.network.NeuralNetwork.forward`);
         with dropout in training, fix the masks first (:meth:`~nnbook.dropout.Dropout.set_mask`).
+
+    Returns
+    -------
+    dict of str to ndarray
+        Keyed like ``network.parameters()`` (``"layer1.W"``, ...).
 
     Examples
     --------

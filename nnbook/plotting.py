@@ -196,7 +196,7 @@ def plot_training_history(history: dict, title: str = "Training History") -> Fig
         ax.grid(True, alpha=0.3)
         ax.legend()
     if has_acc:
-        axes[1].set_ylim(min(0.0, np.nanmin(history["val_acc"])) - 0.02, 1.02)
+        axes[1].set_ylim(-0.02, 1.02)  # accuracies lie in [0, 1]
     return fig
 
 
