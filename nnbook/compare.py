@@ -15,6 +15,7 @@ sigmoid + ``CrossEntropyLoss`` (one unit)     linear last layer + ``BinaryCrosse
 ``SGD(lr, momentum, nesterov)``               ``keras.optimizers.SGD`` (same rule)
 ``Adam(lr, beta_1, beta_2, epsilon)``         ``keras.optimizers.Adam`` (same rule)
 ``Adagrad``, ``RMSprop``, ``AdamW``           ``keras.optimizers.Adagrad``, ``RMSprop``, ``AdamW``
+gradient clipping (``clipnorm``, ...)        ``clipnorm``, ``clipvalue``, ``global_clipnorm`` (same)
 ``ExponentialDecay``, ``CosineDecay``         ``keras.optimizers.schedules``: the same names and formulas
 ``LeakyReLU(negative_slope)``                 ``leaky_relu`` with ``negative_slope`` given (its default is 0.2)
 ``kernel_regularizer=L2(l2)``                 ``Dense(..., kernel_regularizer=keras.regularizers.L2(l2))``
@@ -354,6 +355,10 @@ def keras_loss(loss_fn, network: NeuralNetwork):
     raise TypeError(f"no Keras counterpart for {type(loss_fn).__name__}")
 
 
+#: The optimizer arguments for gradient clipping, the same names in nnbook and Keras.
+_CLIP_ARGUMENTS = ("clipnorm", "clipvalue", "global_clipnorm")
+
+
 def keras_optimizer(optimizer, dtype: str = "float64"):
     """The Keras optimizer with the same update rule and hyper-parameters as ``optimizer``.
 
@@ -373,8 +378,12 @@ def keras_optimizer(optimizer, dtype: str = "float64"):
     with _floatx(dtype):
         # a schedule maps to the Keras schedule, a constant rate to a number
         lr = keras_schedule(optimizer.schedule, dtype) if optimizer.schedule is not None else f(optimizer.learning_rate)
+        # gradient clipping: the same argument, as a NumPy scalar (None when not set)
+        clip = {name: f(value) for name, value in optimizer.get_config().items() if name in _CLIP_ARGUMENTS}
         if isinstance(optimizer, SGD):
-            return keras.optimizers.SGD(learning_rate=lr, momentum=f(optimizer.momentum), nesterov=optimizer.nesterov)
+            return keras.optimizers.SGD(
+                learning_rate=lr, momentum=f(optimizer.momentum), nesterov=optimizer.nesterov, **clip
+            )
         if isinstance(optimizer, AdamW):  # before Adam: AdamW is a subclass
             return keras.optimizers.AdamW(
                 learning_rate=lr,
@@ -382,16 +391,22 @@ def keras_optimizer(optimizer, dtype: str = "float64"):
                 beta_1=f(optimizer.beta_1),
                 beta_2=f(optimizer.beta_2),
                 epsilon=f(optimizer.epsilon),
+                **clip,
             )
         if isinstance(optimizer, Adam):
             return keras.optimizers.Adam(
-                learning_rate=lr, beta_1=f(optimizer.beta_1), beta_2=f(optimizer.beta_2), epsilon=f(optimizer.epsilon)
+                learning_rate=lr,
+                beta_1=f(optimizer.beta_1),
+                beta_2=f(optimizer.beta_2),
+                epsilon=f(optimizer.epsilon),
+                **clip,
             )
         if isinstance(optimizer, Adagrad):
             return keras.optimizers.Adagrad(
                 learning_rate=lr,
                 initial_accumulator_value=f(optimizer.initial_accumulator_value),
                 epsilon=f(optimizer.epsilon),
+                **clip,
             )
         if isinstance(optimizer, RMSprop):
             return keras.optimizers.RMSprop(
@@ -400,6 +415,7 @@ def keras_optimizer(optimizer, dtype: str = "float64"):
                 momentum=f(optimizer.momentum),
                 epsilon=f(optimizer.epsilon),
                 centered=optimizer.centered,
+                **clip,
             )
     raise TypeError(f"no Keras counterpart for {type(optimizer).__name__}")
 

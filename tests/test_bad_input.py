@@ -560,6 +560,28 @@ OPTION_CASES = [
         r"weight_decay must be a finite number >= 0, got -0.01",
     ),
     ("adamw decay none", lambda: AdamW(weight_decay=None), TypeError, r"weight_decay must be a number >= 0"),
+    # gradient clipping
+    ("clipnorm 0", lambda: SGD(0.1, clipnorm=0.0), ValueError, r"clipnorm must be a finite number > 0, got 0.0"),
+    ("clipnorm negative", lambda: Adam(clipnorm=-1.0), ValueError, r"clipnorm must be a finite number > 0, got -1.0"),
+    ("clipnorm NaN", lambda: RMSprop(clipnorm=NAN), ValueError, r"clipnorm must be a finite number > 0, got nan"),
+    ("clipvalue 0", lambda: Adagrad(clipvalue=0), ValueError, r"clipvalue must be a finite number > 0, got 0"),
+    ("clipvalue negative", lambda: AdamW(clipvalue=-0.5), ValueError, r"clipvalue must be a finite number > 0"),
+    ("clipvalue string", lambda: SGD(0.1, clipvalue="1"), TypeError, r"clipvalue must be a positive number, got '1'"),
+    ("global_clipnorm inf", lambda: Adam(global_clipnorm=INF), ValueError, r"global_clipnorm must be a finite"),
+    ("global_clipnorm -1", lambda: SGD(0.1, global_clipnorm=-1), ValueError, r"global_clipnorm must be a finite"),
+    (
+        "clipnorm and global_clipnorm",
+        lambda: Adam(clipnorm=1.0, global_clipnorm=1.0),
+        ValueError,
+        r"only one of clipnorm, clipvalue and global_clipnorm can be set, got clipnorm=1.0, clipvalue=None, "
+        r"global_clipnorm=1.0",
+    ),
+    (
+        "clipnorm and clipvalue",
+        lambda: SGD(0.1, momentum=0.9, clipnorm=1.0, clipvalue=0.5),
+        ValueError,
+        r"only one of clipnorm, clipvalue and global_clipnorm can be set",
+    ),
     ("rmsprop rho 1", lambda: RMSprop(rho=1.0), ValueError, r"rho must lie in \[0, 1\)"),
     ("rmsprop momentum negative", lambda: RMSprop(momentum=-0.5), ValueError, r"momentum must lie in \[0, 1\)"),
     ("rmsprop epsilon 0", lambda: RMSprop(epsilon=0.0), ValueError, r"epsilon must be a finite number > 0"),

@@ -979,3 +979,123 @@ def test_weights_and_moving_statistics_copy_back_from_keras():
         assert np.array_equal(bn_a.moving_variance, bn_b.moving_variance)
     with pytest.raises(ValueError, match="BatchNormalization layers"):
         copy_weights_from_keras(to_keras(NeuralNetwork([4, 8, 6, 3], ["tanh", "relu", "softmax"], rng=0)), fresh)
+
+
+# -- gradient clipping ---------------------------------------------------------------------------
+
+CLIP_PARITY = 1e-12  # relative, over 200 float64 steps
+
+CLIPPED_OPTIMIZERS = {
+    "sgd": lambda **c: SGD(0.05, **c),
+    "momentum": lambda **c: SGD(0.05, momentum=0.9, **c),
+    "adam": lambda **c: Adam(0.01, **c),
+    "adamw": lambda **c: AdamW(0.01, weight_decay=0.1, **c),
+    "adagrad": lambda **c: Adagrad(0.05, **c),
+    "rmsprop": lambda **c: RMSprop(0.005, momentum=0.5, **c),
+}
+CLIP_ARGUMENTS = {"clipnorm": 0.5, "global_clipnorm": 0.5, "clipvalue": 0.1}
+
+
+def clipped_trajectory(optimizer, steps=200):
+    """200 steps on inputs scaled by 3: the gradients are large enough for the clipping to act."""
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(48, 4)) * 3, rng.integers(0, 3, size=48)
+    net = NeuralNetwork([4, 8, 6, 3], ["relu", "relu", "softmax"], rng=0)
+    result = compare_trajectories(net, X, y, CrossEntropyLoss(), optimizer, steps=steps, batch_size=16, rng=4)
+    scale = max(np.abs(result.loss_keras).max(), *(np.abs(p).max() for _, p in net.parameters()))
+    return result, result.max_diff / scale
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("clip", CLIP_ARGUMENTS)
+@pytest.mark.parametrize("opt", CLIPPED_OPTIMIZERS)
+def test_clipped_optimizers_agree_for_200_steps(opt, clip):
+    optimizer = CLIPPED_OPTIMIZERS[opt](**{clip: CLIP_ARGUMENTS[clip]})
+    result, relative = clipped_trajectory(optimizer)
+    assert optimizer.clipped_steps >= 150  # the clipping really acted, in most steps
+    assert result.loss_nnbook[-1] < result.loss_nnbook[0]
+    assert relative < CLIP_PARITY, relative
+
+
+def test_keras_gets_the_clipping_argument_exactly():
+    for clip, value in {"clipnorm": 0.3, "global_clipnorm": 0.7, "clipvalue": 0.1}.items():
+        for make in CLIPPED_OPTIMIZERS.values():
+            keras_opt = keras_optimizer(make(**{clip: value}))
+            assert getattr(keras_opt, clip) == value and isinstance(getattr(keras_opt, clip), np.float64)
+            assert all(getattr(keras_opt, other) is None for other in CLIP_ARGUMENTS if other != clip)
+
+
+class GlobalNormWherePerVariableAsked(SGD):
+    """Wrong: asked for clipnorm (each array), clips all arrays by their joint norm."""
+
+    def step(self, params, grads):
+        from nnbook.optimizers import clip_gradients
+
+        clipped, _ = clip_gradients([g for _, g in grads], global_clipnorm=self.clipnorm)
+        saved, self._clipping = self._clipping, {}
+        try:
+            super().step(params, [(name, g) for (name, _), g in zip(grads, clipped)])
+        finally:
+            self._clipping = saved
+
+
+class PerVariableWhereGlobalAsked(Adam):
+    """Wrong: asked for global_clipnorm, clips each array by its own norm."""
+
+    def step(self, params, grads):
+        from nnbook.optimizers import clip_gradients
+
+        clipped, _ = clip_gradients([g for _, g in grads], clipnorm=self.global_clipnorm)
+        saved, self._clipping = self._clipping, {}
+        try:
+            super().step(params, [(name, g) for (name, _), g in zip(grads, clipped)])
+        finally:
+            self._clipping = saved
+
+
+class ClipValueByScaling(Adagrad):
+    """Wrong: asked for clipvalue, scales each array so that its largest entry is at most the value
+    (keeps the direction; Keras clips entry by entry)."""
+
+    def _update(self, name, param, grad, lr):
+        super()._update(name, param, grad * (self.clipvalue / max(np.abs(grad).max(), self.clipvalue)), lr)
+
+    def step(self, params, grads):
+        saved, self._clipping = self._clipping, {}
+        try:
+            super().step(params, grads)
+        finally:
+            self._clipping = saved
+
+
+class ClipTheStepNotTheGradient(SGD):
+    """Wrong: momentum sees the raw gradient; the clipping is applied to the velocity."""
+
+    def _update(self, name, param, grad, lr):
+        v = self._slot(self.velocities, name, param)
+        v[...] = v * self.momentum - grad * lr
+        norm = np.sqrt(np.sum(v**2))
+        v[...] = v * self.clipnorm / max(norm, self.clipnorm)
+        param += v
+
+    def step(self, params, grads):
+        saved, self._clipping = self._clipping, {}
+        try:
+            super().step(params, grads)
+        finally:
+            self._clipping = saved
+
+
+WRONG_CLIPPING = {
+    "global-where-per-variable": lambda: GlobalNormWherePerVariableAsked(0.05, clipnorm=0.5),
+    "per-variable-where-global": lambda: PerVariableWhereGlobalAsked(0.01, global_clipnorm=0.5),
+    "value-by-scaling": lambda: ClipValueByScaling(0.05, clipvalue=0.1),
+    "step-clipped-not-gradient": lambda: ClipTheStepNotTheGradient(0.05, momentum=0.9, clipnorm=0.05),
+}
+
+
+@pytest.mark.parametrize("wrong", WRONG_CLIPPING)
+def test_a_wrong_clipping_rule_is_detected(wrong):
+    """Keras gets the parent's rule with the same argument; the subclass clips otherwise."""
+    _, relative = clipped_trajectory(WRONG_CLIPPING[wrong](), steps=50)
+    assert relative > 1e3 * CLIP_PARITY, relative

@@ -220,6 +220,7 @@ INTRODUCED_IN: dict[str, str] = {
     "Optimizer": DESCENT,
     "SGD": DESCENT,
     "TrainingDiverged": DESCENT,
+    "clip_gradients": DESCENT,
     "standardize": DESCENT,
     "Adam": MOMENTUM,
     "Adagrad": MOMENTUM,
