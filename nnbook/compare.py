@@ -19,12 +19,13 @@ gradient clipping (``clipnorm``, ...)        ``clipnorm``, ``clipvalue``, ``glob
 ``ExponentialDecay``, ``CosineDecay``         ``keras.optimizers.schedules``: the same names and formulas
 ``LeakyReLU(negative_slope)``                 ``leaky_relu`` with ``negative_slope`` given (its default is 0.2)
 ``kernel_regularizer=L2(l2)``                 ``Dense(..., kernel_regularizer=keras.regularizers.L2(l2))``
+``L1(l1)``, ``L1L2(l1, l2)``                  ``keras.regularizers.L1(l1)``, ``L1L2(l1, l2)``
 ``dropout=rate`` (``Dropout(rate)``)          ``keras.layers.Dropout(rate)`` after each hidden Dense
 ``batch_normalization=True``                  ``keras.layers.BatchNormalization(momentum, epsilon)``
 ``gamma``, ``beta``, moving averages          ``gamma``, ``beta``, ``moving_mean``, ``moving_variance``
 ============================================  =================================================
 
-Keras' ``L2`` casts its factor to float32 before use, also in a float64 model: an
+Keras' ``L2`` (``L1``, ``L1L2``) casts its factor to float32 before use, also in a float64 model: an
 ``l2`` that is not a float32 number (0.01 is not) gives a relative gap of about 1e-8 in the
 penalty; ``L2(float(np.float32(0.01)))`` on the nnbook side removes it.
 
@@ -220,14 +221,19 @@ def keras_dense_layers(model) -> list:
 
 
 def _keras_regularizer(regularizer):
-    """``keras.regularizers.L2`` for :class:`~nnbook.regularizers.L2` (None for None)."""
+    """``keras.regularizers.L2``, ``L1`` or ``L1L2`` for nnbook's regularizer of that name (None for None)."""
     if regularizer is None:
         return None
-    from .regularizers import L2
+    from .regularizers import L1, L1L2, L2
 
-    if not isinstance(regularizer, L2):
-        raise TypeError(f"no Keras counterpart known for the regularizer {regularizer!r}")
-    return import_keras().regularizers.L2(np.float64(regularizer.l2))
+    keras = import_keras()
+    if isinstance(regularizer, L2):  # a subclass (a wrong rule under test) gets its parent's twin
+        return keras.regularizers.L2(np.float64(regularizer.l2))
+    if isinstance(regularizer, L1):
+        return keras.regularizers.L1(np.float64(regularizer.l1))
+    if isinstance(regularizer, L1L2):
+        return keras.regularizers.L1L2(l1=np.float64(regularizer.l1), l2=np.float64(regularizer.l2))
+    raise TypeError(f"no Keras counterpart known for the regularizer {regularizer!r}")
 
 
 def keras_parameter_variables(model) -> list:

@@ -12,6 +12,8 @@ import pytest
 
 from nnbook import (
     ELU,
+    L1,
+    L1L2,
     L2,
     SGD,
     Adagrad,
@@ -560,6 +562,14 @@ OPTION_CASES = [
         r"weight_decay must be a finite number >= 0, got -0.01",
     ),
     ("adamw decay none", lambda: AdamW(weight_decay=None), TypeError, r"weight_decay must be a number >= 0"),
+    # L1 and L1L2
+    ("L1 negative", lambda: L1(-0.01), ValueError, r"l1 must be a finite number >= 0, got -0.01"),
+    ("L1 NaN", lambda: L1(NAN), ValueError, r"l1 must be a finite number >= 0, got nan"),
+    ("L1 string", lambda: L1("0.01"), TypeError, r"l1 must be a number >= 0, got '0.01'"),
+    ("L1L2 negative l2", lambda: L1L2(0.01, -1.0), ValueError, r"l2 must be a finite number >= 0, got -1.0"),
+    ("L1L2 negative l1", lambda: L1L2(l1=-2), ValueError, r"l1 must be a finite number >= 0, got -2"),
+    ("L1 NaN weights", lambda: L1().penalty(np.array([NAN])), ValueError, r"L1.penalty: the weights contain NaN"),
+    ("L1L2 int weights", lambda: L1L2().gradient(np.array([1, 2])), TypeError, r"floating-point weight array"),
     # gradient clipping
     ("clipnorm 0", lambda: SGD(0.1, clipnorm=0.0), ValueError, r"clipnorm must be a finite number > 0, got 0.0"),
     ("clipnorm negative", lambda: Adam(clipnorm=-1.0), ValueError, r"clipnorm must be a finite number > 0, got -1.0"),

@@ -15,6 +15,8 @@ import tensorflow as tf  # noqa: E402
 from nnbook import (  # noqa: E402
     ELU,
     GELU,
+    L1,
+    L1L2,
     L2,
     SGD,
     Adagrad,
@@ -1099,3 +1101,89 @@ def test_a_wrong_clipping_rule_is_detected(wrong):
     """Keras gets the parent's rule with the same argument; the subclass clips otherwise."""
     _, relative = clipped_trajectory(WRONG_CLIPPING[wrong](), steps=50)
     assert relative > 1e3 * CLIP_PARITY, relative
+
+
+# -- L1 and L1L2 ---------------------------------------------------------------------------------
+
+# Keras casts l1 and l2 to float32 first, as for L2: powers of two are exact in both.
+L1_EXACT, L2_FOR_L1L2 = 2.0**-7, 2.0**-6
+
+
+def l1_trajectory(regularizer, optimizer, steps=200):
+    """A 4-8-6-3 network with the penalty on every W, some weights exactly 0 at the start
+    (where the subgradient matters), trained next to its Keras twin; relative gap returned."""
+    rng = np.random.default_rng(11)
+    X, y = rng.normal(size=(48, 4)), rng.integers(0, 3, size=48)
+    net = NeuralNetwork([4, 8, 6, 3], ["relu", "relu", "softmax"], rng=0, kernel_regularizer=regularizer)
+    for layer in net.layers:
+        layer.params["W"][0, :] = 0.0  # one unit's incoming weights start at exactly 0
+    result = compare_trajectories(net, X, y, CrossEntropyLoss(), optimizer, steps=steps, batch_size=16, rng=4)
+    scale = max(np.abs(result.loss_keras).max(), *(np.abs(p).max() for _, p in net.parameters()))
+    return result, result.max_diff / scale
+
+
+L1_REGULARIZERS = {"l1": lambda: L1(L1_EXACT), "l1l2": lambda: L1L2(L1_EXACT, L2_FOR_L1L2)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+@pytest.mark.parametrize("reg", L1_REGULARIZERS)
+def test_l1_networks_agree_for_200_steps(reg, opt):
+    optimizer = SGD(0.05) if opt == "sgd" else Adam(0.01)
+    result, relative = l1_trajectory(L1_REGULARIZERS[reg](), optimizer)
+    assert result.loss_nnbook[-1] < result.loss_nnbook[0]
+    assert relative < 1e-12, relative
+
+
+def test_l1_penalty_and_gradient_at_zero_agree_with_keras():
+    W = np.random.default_rng(0).normal(size=(5, 7))
+    W[0] = 0.0
+    for ours, theirs in [
+        (L1(L1_EXACT), keras.regularizers.L1(L1_EXACT)),
+        (L1L2(L1_EXACT, L2_FOR_L1L2), keras.regularizers.L1L2(L1_EXACT, L2_FOR_L1L2)),
+    ]:
+        w = tf.Variable(W)
+        with tf.GradientTape() as tape:
+            value = theirs(w)
+        grad = np.asarray(tape.gradient(value, w))
+        assert abs(ours.penalty(W) - float(value)) <= 1e-15 * abs(float(value))
+        assert np.max(np.abs(ours.gradient(W) - grad)) < 1e-16
+        assert np.all(grad[0] == 0.0)  # TensorFlow's subgradient of |w| at 0 is 0
+
+
+class HalfL1(L1):
+    """Wrong: a factor 1/2, as some texts write the penalty."""
+
+    def penalty(self, W):
+        return 0.5 * super().penalty(W)
+
+    def gradient(self, W):
+        return 0.5 * super().gradient(W)
+
+
+class L1SignOneAtZero(L1):
+    """Wrong: the subgradient +l1 at w = 0 (np.where(W >= 0, 1, -1)) instead of 0."""
+
+    def gradient(self, W):
+        return self.l1 * np.where(W >= 0, 1.0, -1.0)
+
+
+class L1L2WithoutL1(L1L2):
+    """Wrong: L1L2's gradient forgets the L1 part."""
+
+    def gradient(self, W):
+        return (2 * self.l2) * W
+
+
+WRONG_L1 = {
+    "half": lambda: HalfL1(L1_EXACT),
+    "subgradient-one-at-zero": lambda: L1SignOneAtZero(L1_EXACT),
+    "l1l2-gradient-without-l1": lambda: L1L2WithoutL1(L1_EXACT, L2_FOR_L1L2),
+}
+
+
+@pytest.mark.parametrize("wrong", WRONG_L1)
+def test_a_wrong_l1_is_detected(wrong):
+    """Keras gets the parent's penalty; the subclass's rule differs."""
+    _, relative = l1_trajectory(WRONG_L1[wrong](), SGD(0.05), steps=50)
+    assert relative > 1e-9, relative

@@ -231,6 +231,8 @@ INTRODUCED_IN: dict[str, str] = {
     "load_digits": SCHEDULES,
     "Regularizer": REGULARISATION,
     "L2": REGULARISATION,
+    "L1": REGULARISATION,
+    "L1L2": REGULARISATION,
     "AdamW": REGULARISATION,
     "Dropout": REGULARISATION,
     "BatchNormalization": REGULARISATION,
