@@ -295,3 +295,16 @@ def check_clipping(clipnorm, clipvalue, global_clipnorm) -> dict:
             + ", ".join(f"{name}={value}" for name, value in given.items())
         )
     return given
+
+
+def check_label_smoothing(value) -> float:
+    """Return ``value`` if it is a real number in [0, 1), else raise TypeError or ValueError.
+
+    0 is no smoothing; 1 would replace every target by the uniform distribution, which
+    carries no label at all (Keras accepts it, nnbook refuses it).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"label_smoothing must be a number in [0, 1), got {value!r} ({type(value).__name__})")
+    if not 0 <= value < 1:
+        raise ValueError(f"label_smoothing must lie in [0, 1), got {value}")
+    return value

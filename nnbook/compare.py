@@ -11,6 +11,7 @@ counterpart and measures how far the two computations are apart:
 ``"relu"``, ``"sigmoid"``, ``"tanh"``, ...    the same activation names
 softmax + ``CrossEntropyLoss`` (fused)        linear last layer + ``CategoricalCrossentropy(from_logits=True)``
 sigmoid + ``CrossEntropyLoss`` (one unit)     linear last layer + ``BinaryCrossentropy(from_logits=True)``
+``CrossEntropyLoss(label_smoothing=e)``       the same Keras loss with ``label_smoothing=e``
 ``MSELoss``                                   ``keras.losses.MeanSquaredError``
 ``SGD(lr, momentum, nesterov)``               ``keras.optimizers.SGD`` (same rule)
 ``Adam(lr, beta_1, beta_2, epsilon)``         ``keras.optimizers.Adam`` (same rule)
@@ -355,9 +356,10 @@ def keras_loss(loss_fn, network: NeuralNetwork):
     if isinstance(loss_fn, MSELoss):
         return keras.losses.MeanSquaredError(dtype=dtype)
     if isinstance(loss_fn, CrossEntropyLoss):
+        smoothing = {"label_smoothing": float(loss_fn.label_smoothing)}  # Keras smooths the one-hot targets
         if network.layer_sizes[-1] == 1:
-            return keras.losses.BinaryCrossentropy(from_logits=_fused(network), dtype=dtype)
-        return keras.losses.CategoricalCrossentropy(from_logits=_fused(network), dtype=dtype)
+            return keras.losses.BinaryCrossentropy(from_logits=_fused(network), dtype=dtype, **smoothing)
+        return keras.losses.CategoricalCrossentropy(from_logits=_fused(network), dtype=dtype, **smoothing)
     raise TypeError(f"no Keras counterpart for {type(loss_fn).__name__}")
 
 

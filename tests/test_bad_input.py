@@ -570,6 +570,27 @@ OPTION_CASES = [
     ("L1L2 negative l1", lambda: L1L2(l1=-2), ValueError, r"l1 must be a finite number >= 0, got -2"),
     ("L1 NaN weights", lambda: L1().penalty(np.array([NAN])), ValueError, r"L1.penalty: the weights contain NaN"),
     ("L1L2 int weights", lambda: L1L2().gradient(np.array([1, 2])), TypeError, r"floating-point weight array"),
+    # label smoothing
+    (
+        "smoothing 1",
+        lambda: CrossEntropyLoss(label_smoothing=1.0),
+        ValueError,
+        r"label_smoothing must lie in \[0, 1\), got 1.0",
+    ),
+    (
+        "smoothing negative",
+        lambda: CrossEntropyLoss(label_smoothing=-0.1),
+        ValueError,
+        r"must lie in \[0, 1\), got -0.1",
+    ),
+    ("smoothing NaN", lambda: CrossEntropyLoss(label_smoothing=NAN), ValueError, r"must lie in \[0, 1\), got nan"),
+    (
+        "smoothing string",
+        lambda: CrossEntropyLoss(label_smoothing="0.1"),
+        TypeError,
+        r"label_smoothing must be a number",
+    ),
+    ("smoothing bool", lambda: CrossEntropyLoss(label_smoothing=True), TypeError, r"got True \(bool\)"),
     # gradient clipping
     ("clipnorm 0", lambda: SGD(0.1, clipnorm=0.0), ValueError, r"clipnorm must be a finite number > 0, got 0.0"),
     ("clipnorm negative", lambda: Adam(clipnorm=-1.0), ValueError, r"clipnorm must be a finite number > 0, got -1.0"),

@@ -1187,3 +1187,71 @@ def test_a_wrong_l1_is_detected(wrong):
     """Keras gets the parent's penalty; the subclass's rule differs."""
     _, relative = l1_trajectory(WRONG_L1[wrong](), SGD(0.05), steps=50)
     assert relative > 1e-9, relative
+
+
+# -- label smoothing -----------------------------------------------------------------------------
+
+SMOOTHING_CASES = {"softmax": (["relu", "relu", "softmax"], 3), "sigmoid": (["tanh", "tanh", "sigmoid"], 1)}
+
+
+def smoothing_trajectory(loss_fn, case, optimizer, steps=200):
+    acts, n_out = SMOOTHING_CASES[case]
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(48, 4)), rng.integers(0, max(n_out, 2), size=48)
+    net = NeuralNetwork([4, 8, 6, n_out], acts, rng=0)
+    result = compare_trajectories(net, X, y, loss_fn, optimizer, steps=steps, batch_size=16, rng=4)
+    scale = max(np.abs(result.loss_keras).max(), *(np.abs(p).max() for _, p in net.parameters()))
+    return result, result.max_diff / scale
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+@pytest.mark.parametrize("eps", [0.1, 0.3])
+@pytest.mark.parametrize("case", SMOOTHING_CASES)
+def test_label_smoothing_agrees_for_200_steps(case, eps, opt):
+    optimizer = SGD(0.1) if opt == "sgd" else Adam(0.01)
+    result, relative = smoothing_trajectory(CrossEntropyLoss(label_smoothing=eps), case, optimizer)
+    assert result.loss_nnbook[-1] < result.loss_nnbook[0]
+    assert relative < 1e-12, relative
+
+
+def test_keras_gets_the_label_smoothing():
+    for n_out, name in [(3, "CategoricalCrossentropy"), (1, "BinaryCrossentropy")]:
+        net = NeuralNetwork([2, n_out], ["softmax" if n_out > 1 else "sigmoid"], rng=0)
+        loss = keras_loss(CrossEntropyLoss(label_smoothing=0.2), net)
+        assert type(loss).__name__ == name and loss.label_smoothing == 0.2 and loss.from_logits
+
+
+class SmoothingOverOtherClasses(CrossEntropyLoss):
+    """Wrong: the true class gets 1 - eps, the K - 1 others eps / (K - 1) (Keras: + eps / K for all)."""
+
+    def smoothed(self, Y):
+        eps, K = self.label_smoothing, max(Y.shape[1], 2)
+        if Y.shape[1] == 1:
+            return Y * (1 - eps) + (1 - Y) * eps
+        return Y * (1 - eps) + (1 - Y) * eps / (K - 1)
+
+
+class SmoothedLossUnsmoothedGradient(CrossEntropyLoss):
+    """Wrong: the loss uses Y~, the fused gradient forgets it, (P - Y)/N."""
+
+    def value_from_logits(self, logits, Y):
+        self.raw = Y
+        return super().value_from_logits(logits, Y)
+
+    def backward_from_logits(self):
+        return (self.probs - self.raw) / self.probs.shape[0]
+
+
+WRONG_SMOOTHING = {
+    "eps-over-k-minus-1-softmax": (lambda: SmoothingOverOtherClasses(label_smoothing=0.2), "softmax"),
+    "eps-over-k-minus-1-sigmoid": (lambda: SmoothingOverOtherClasses(label_smoothing=0.2), "sigmoid"),
+    "fused-gradient-unsmoothed": (lambda: SmoothedLossUnsmoothedGradient(label_smoothing=0.2), "softmax"),
+}
+
+
+@pytest.mark.parametrize("wrong", WRONG_SMOOTHING)
+def test_a_wrong_label_smoothing_is_detected(wrong):
+    make, case = WRONG_SMOOTHING[wrong]
+    _, relative = smoothing_trajectory(make(), case, SGD(0.1), steps=50)
+    assert relative > 1e-6, relative
