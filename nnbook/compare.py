@@ -16,7 +16,7 @@ sigmoid + ``CrossEntropyLoss`` (one unit)     linear last layer + ``BinaryCrosse
 ``SGD(lr, momentum, nesterov)``               ``keras.optimizers.SGD`` (same rule)
 ``Adam(lr, beta_1, beta_2, epsilon)``         ``keras.optimizers.Adam`` (same rule)
 ``Adagrad``, ``RMSprop``, ``AdamW``           ``keras.optimizers.Adagrad``, ``RMSprop``, ``AdamW``
-gradient clipping (``clipnorm``, ...)        ``clipnorm``, ``clipvalue``, ``global_clipnorm`` (same)
+gradient clipping (``clipnorm``, ...)         ``clipnorm``, ``clipvalue``, ``global_clipnorm`` (same)
 ``ExponentialDecay``, ``CosineDecay``         ``keras.optimizers.schedules``: the same names and formulas
 ``LeakyReLU(negative_slope)``                 ``leaky_relu`` with ``negative_slope`` given (its default is 0.2)
 ``kernel_regularizer=L2(l2)``                 ``Dense(..., kernel_regularizer=keras.regularizers.L2(l2))``
