@@ -41,7 +41,7 @@ from .losses import CrossEntropyLoss, Loss, MSELoss
 from .network import NeuralNetwork
 from .normalization import BatchNormalization
 from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
-from .regularizers import L2
+from .regularizers import L1, L1L2, L2
 from .schedules import CosineDecay, ExponentialDecay
 from .sequential import Sequential
 from .training import TrainingDiverged, train_network
@@ -93,6 +93,8 @@ __all__ = [
     "ExponentialDecay",
     "CosineDecay",
     "L2",
+    "L1",
+    "L1L2",
     "Dropout",
     "BatchNormalization",
     "DataSplit",

@@ -339,3 +339,34 @@ def check_batch(X, y, loss_fn, n_inputs: int, n_outputs: int, dtype) -> CheckedB
     """
     X = as_matrix(X, "X", n_columns=n_inputs, dtype=dtype)
     return CheckedBatch(X, loss_fn.targets(y, X.shape[0], n_outputs, dtype))
+
+
+def check_clipping(clipnorm, clipvalue, global_clipnorm) -> dict:
+    """The gradient-clipping arguments of an optimizer as a dict, or raise TypeError or ValueError.
+
+    Each is None or a finite number > 0, and at most one is set (as in Keras, which
+    raises a ValueError when two are given; Keras silently ignores a value <= 0, nnbook refuses it).
+    """
+    given = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
+    for name, value in given.items():
+        if value is not None:
+            check_positive_float(value, name)
+    if sum(value is not None for value in given.values()) > 1:
+        raise ValueError(
+            "only one of clipnorm, clipvalue and global_clipnorm can be set, got "
+            + ", ".join(f"{name}={value}" for name, value in given.items())
+        )
+    return given
+
+
+def check_label_smoothing(value) -> float:
+    """Return ``value`` if it is a real number in [0, 1), else raise TypeError or ValueError.
+
+    0 is no smoothing; 1 would replace every target by the uniform distribution, which
+    carries no label at all (Keras accepts it, nnbook refuses it).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"label_smoothing must be a number in [0, 1), got {value!r} ({type(value).__name__})")
+    if not 0 <= value < 1:
+        raise ValueError(f"label_smoothing must lie in [0, 1), got {value}")
+    return value

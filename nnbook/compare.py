@@ -11,19 +11,22 @@ counterpart and measures how far the two computations are apart:
 ``"relu"``, ``"sigmoid"``, ``"tanh"``, ...    the same activation names
 softmax + ``CrossEntropyLoss`` (fused)        linear last layer + ``CategoricalCrossentropy(from_logits=True)``
 sigmoid + ``CrossEntropyLoss`` (one unit)     linear last layer + ``BinaryCrossentropy(from_logits=True)``
+``CrossEntropyLoss(label_smoothing=e)``       the same Keras loss with ``label_smoothing=e``
 ``MSELoss``                                   ``keras.losses.MeanSquaredError``
 ``SGD(lr, momentum, nesterov)``               ``keras.optimizers.SGD`` (same rule)
 ``Adam(lr, beta_1, beta_2, epsilon)``         ``keras.optimizers.Adam`` (same rule)
 ``Adagrad``, ``RMSprop``, ``AdamW``           ``keras.optimizers.Adagrad``, ``RMSprop``, ``AdamW``
+gradient clipping (``clipnorm``, ...)         ``clipnorm``, ``clipvalue``, ``global_clipnorm`` (same)
 ``ExponentialDecay``, ``CosineDecay``         ``keras.optimizers.schedules``: the same names and formulas
 ``LeakyReLU(negative_slope)``                 ``leaky_relu`` with ``negative_slope`` given (its default is 0.2)
 ``kernel_regularizer=L2(l2)``                 ``Dense(..., kernel_regularizer=keras.regularizers.L2(l2))``
+``L1(l1)``, ``L1L2(l1, l2)``                  ``keras.regularizers.L1(l1)``, ``L1L2(l1, l2)``
 ``dropout=rate`` (``Dropout(rate)``)          ``keras.layers.Dropout(rate)`` after each hidden Dense
 ``batch_normalization=True``                  ``keras.layers.BatchNormalization(momentum, epsilon)``
 ``gamma``, ``beta``, moving averages          ``gamma``, ``beta``, ``moving_mean``, ``moving_variance``
 ============================================  =================================================
 
-Keras' ``L2`` casts its factor to float32 before use, also in a float64 model: an
+Keras' ``L2`` (``L1``, ``L1L2``) casts its factor to float32 before use, also in a float64 model: an
 ``l2`` that is not a float32 number (0.01 is not) gives a relative gap of about 1e-8 in the
 penalty; ``L2(float(np.float32(0.01)))`` on the nnbook side removes it.
 
@@ -219,14 +222,19 @@ def keras_dense_layers(model) -> list:
 
 
 def _keras_regularizer(regularizer):
-    """``keras.regularizers.L2`` for :class:`~nnbook.regularizers.L2` (None for None)."""
+    """``keras.regularizers.L2``, ``L1`` or ``L1L2`` for nnbook's regularizer of that name (None for None)."""
     if regularizer is None:
         return None
-    from .regularizers import L2
+    from .regularizers import L1, L1L2, L2
 
-    if not isinstance(regularizer, L2):
-        raise TypeError(f"no Keras counterpart known for the regularizer {regularizer!r}")
-    return import_keras().regularizers.L2(np.float64(regularizer.l2))
+    keras = import_keras()
+    if isinstance(regularizer, L2):  # a subclass (a wrong rule under test) gets its parent's twin
+        return keras.regularizers.L2(np.float64(regularizer.l2))
+    if isinstance(regularizer, L1):
+        return keras.regularizers.L1(np.float64(regularizer.l1))
+    if isinstance(regularizer, L1L2):
+        return keras.regularizers.L1L2(l1=np.float64(regularizer.l1), l2=np.float64(regularizer.l2))
+    raise TypeError(f"no Keras counterpart known for the regularizer {regularizer!r}")
 
 
 def keras_parameter_variables(model) -> list:
@@ -348,10 +356,15 @@ def keras_loss(loss_fn, network: NeuralNetwork):
     if isinstance(loss_fn, MSELoss):
         return keras.losses.MeanSquaredError(dtype=dtype)
     if isinstance(loss_fn, CrossEntropyLoss):
+        smoothing = {"label_smoothing": float(loss_fn.label_smoothing)}  # Keras smooths the one-hot targets
         if network.layer_sizes[-1] == 1:
-            return keras.losses.BinaryCrossentropy(from_logits=_fused(network), dtype=dtype)
-        return keras.losses.CategoricalCrossentropy(from_logits=_fused(network), dtype=dtype)
+            return keras.losses.BinaryCrossentropy(from_logits=_fused(network), dtype=dtype, **smoothing)
+        return keras.losses.CategoricalCrossentropy(from_logits=_fused(network), dtype=dtype, **smoothing)
     raise TypeError(f"no Keras counterpart for {type(loss_fn).__name__}")
+
+
+#: The optimizer arguments for gradient clipping, the same names in nnbook and Keras.
+_CLIP_ARGUMENTS = ("clipnorm", "clipvalue", "global_clipnorm")
 
 
 def keras_optimizer(optimizer, dtype: str = "float64"):
@@ -373,8 +386,12 @@ def keras_optimizer(optimizer, dtype: str = "float64"):
     with _floatx(dtype):
         # a schedule maps to the Keras schedule, a constant rate to a number
         lr = keras_schedule(optimizer.schedule, dtype) if optimizer.schedule is not None else f(optimizer.learning_rate)
+        # gradient clipping: the same argument, as a NumPy scalar (None when not set)
+        clip = {name: f(value) for name, value in optimizer.get_config().items() if name in _CLIP_ARGUMENTS}
         if isinstance(optimizer, SGD):
-            return keras.optimizers.SGD(learning_rate=lr, momentum=f(optimizer.momentum), nesterov=optimizer.nesterov)
+            return keras.optimizers.SGD(
+                learning_rate=lr, momentum=f(optimizer.momentum), nesterov=optimizer.nesterov, **clip
+            )
         if isinstance(optimizer, AdamW):  # before Adam: AdamW is a subclass
             return keras.optimizers.AdamW(
                 learning_rate=lr,
@@ -382,16 +399,22 @@ def keras_optimizer(optimizer, dtype: str = "float64"):
                 beta_1=f(optimizer.beta_1),
                 beta_2=f(optimizer.beta_2),
                 epsilon=f(optimizer.epsilon),
+                **clip,
             )
         if isinstance(optimizer, Adam):
             return keras.optimizers.Adam(
-                learning_rate=lr, beta_1=f(optimizer.beta_1), beta_2=f(optimizer.beta_2), epsilon=f(optimizer.epsilon)
+                learning_rate=lr,
+                beta_1=f(optimizer.beta_1),
+                beta_2=f(optimizer.beta_2),
+                epsilon=f(optimizer.epsilon),
+                **clip,
             )
         if isinstance(optimizer, Adagrad):
             return keras.optimizers.Adagrad(
                 learning_rate=lr,
                 initial_accumulator_value=f(optimizer.initial_accumulator_value),
                 epsilon=f(optimizer.epsilon),
+                **clip,
             )
         if isinstance(optimizer, RMSprop):
             return keras.optimizers.RMSprop(
@@ -400,6 +423,7 @@ def keras_optimizer(optimizer, dtype: str = "float64"):
                 momentum=f(optimizer.momentum),
                 epsilon=f(optimizer.epsilon),
                 centered=optimizer.centered,
+                **clip,
             )
     raise TypeError(f"no Keras counterpart for {type(optimizer).__name__}")
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ._checks import as_matrix, as_rng, check_bool, check_dtype, check_grad_shape, check_positive_int, check_regularizer
 from .activations import ACTIVATIONS, Activation, ReLU, get_activation
-from .regularizers import L2
+from .regularizers import regularizer_from_config
 
 __all__ = ["Layer", "Dense", "INITIALIZERS", "initial_weights"]
 
@@ -443,7 +443,7 @@ class Dense(Layer):
             "activation": self.activation.get_config(),
             "init": self.init,
             "dtype": self.dtype.name,
-            "kernel_regularizer": None if reg is None else {"l2": float(reg.l2)},
+            "kernel_regularizer": None if reg is None else reg.get_config(),
         }
 
     @classmethod
@@ -471,7 +471,7 @@ class Dense(Layer):
         return cls(
             **config,
             activation=ACTIVATIONS[activation.pop("name")](**activation),
-            kernel_regularizer=None if reg is None else L2(**reg),
+            kernel_regularizer=None if reg is None else regularizer_from_config(reg),
         )
 
     def __repr__(self) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_matrix, check_target_rows, check_target_shape
+from ._checks import as_matrix, check_label_smoothing, check_target_rows, check_target_shape
 from .activations import Activation, Sigmoid, Softmax
 from .targets import targets
 
@@ -244,11 +244,26 @@ class CrossEntropyLoss(Loss):
     :math:`z` as the two logits :math:`[0, z]`, since :math:`\sigma(z)` is the softmax of
     :math:`[0, z]`), with targets :math:`[1 - y, y]`.
 
+    With ``label_smoothing`` :math:`= \varepsilon_{\text{ls}} > 0` (Keras's argument of the
+    same name), the targets are first moved towards the uniform distribution,
+
+    .. math:: \tilde Y = Y (1 - \varepsilon_{\text{ls}}) + \frac{\varepsilon_{\text{ls}}}{K},
+
+    and the loss and its gradients use :math:`\tilde Y` in place of :math:`Y` (the fused
+    gradient becomes :math:`(P - \tilde Y)/N`). For one output the two classes give
+    :math:`K = 2`: :math:`\tilde y = y(1 - \varepsilon_{\text{ls}}) + \varepsilon_{\text{ls}}/2`, as
+    Keras's ``BinaryCrossentropy(label_smoothing=...)``.
+
     Nothing is clipped: :meth:`~nnbook.losses.Loss.forward` returns the exact value (``inf`` when a
     true class has probability exactly 0). A network whose last layer is softmax
     or sigmoid does not use :meth:`~nnbook.losses.Loss.forward` at all but the fused pair
     :meth:`value_from_logits` / :meth:`backward_from_logits`, which is exact
     for any logits.
+
+    Parameters
+    ----------
+    label_smoothing : float in [0, 1), default 0.0
+        :math:`\varepsilon_{\text{ls}}`; 0 is no smoothing.
 
     Examples
     --------
@@ -261,12 +276,52 @@ class CrossEntropyLoss(Loss):
     10.000045398899218
     >>> ce.backward_from_logits().round(5).tolist()                      # P - Y
     [[0.99995, -0.99995]]
+    >>> smooth = CrossEntropyLoss(label_smoothing=0.1)                   # targets [0.05, 0.95]
+    >>> smooth.forward_from_logits(np.array([[0.0, 0.0]]), np.array([1]))  # log 2, whatever the targets
+    0.6931471805599453
+    >>> smooth.backward_from_logits().round(12).tolist()                 # P - Y~
+    [[0.45, -0.45]]
     """
 
-    def __init__(self) -> None:
+    def __init__(self, label_smoothing: float = 0.0) -> None:
+        self.label_smoothing = check_label_smoothing(label_smoothing)
         self.y_pred = None
         self.y_true = None
         self.probs = None
+
+    def smoothed(self, Y: np.ndarray) -> np.ndarray:
+        r"""The targets the loss uses: :math:`Y(1 - \varepsilon_{\text{ls}}) + \varepsilon_{\text{ls}}/K`.
+
+        Parameters
+        ----------
+        Y : ndarray, shape (N, K) or (N, 1)
+            Encoded targets (:meth:`targets`); one column is the probability of class 1,
+            smoothed as two classes (:math:`K = 2`).
+
+        Returns
+        -------
+        ndarray
+            ``Y`` itself when ``label_smoothing`` is 0.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> CrossEntropyLoss(label_smoothing=0.3).smoothed(np.array([[0.0, 1.0, 0.0]])).round(12).tolist()
+        [[0.1, 0.8, 0.1]]
+        """
+        eps = self.label_smoothing
+        if eps == 0:
+            return Y
+        if Y.shape[1] == 1:  # Keras's BinaryCrossentropy: y (1 - eps) + eps / 2
+            return Y * (1.0 - eps) + 0.5 * eps
+        return Y * (1.0 - eps) + eps / Y.shape[1]  # Keras's CategoricalCrossentropy
+
+    def __repr__(self) -> str:
+        return (
+            "CrossEntropyLoss()"
+            if self.label_smoothing == 0
+            else f"CrossEntropyLoss(label_smoothing={self.label_smoothing})"
+        )
 
     def fuses_with(self, activation: Activation, n_outputs: int) -> bool:
         """True after a softmax output (K >= 2 units) or a single sigmoid unit.
@@ -346,7 +401,7 @@ class CrossEntropyLoss(Loss):
         ValueError
             If ``y_pred`` is not a matrix of probabilities (rows summing to 1 for K >= 2).
         """
-        p = y_pred
+        p, Y = y_pred, self.smoothed(Y)
         if np.any((p < 0) | (p > 1)):
             raise ValueError(
                 "CrossEntropyLoss.forward expects probabilities in [0, 1]; for logits use forward_from_logits"
@@ -430,6 +485,7 @@ class CrossEntropyLoss(Loss):
         float
             The loss.
         """
+        Y = self.smoothed(Y)  # label smoothing: the loss and the fused gradient both see Y~
         z, y = self._two_classes(logits, Y, logits=True)
         m = z.max(axis=1, keepdims=True)
         e = np.exp(z - m)  # every exponent <= 0: nothing overflows
@@ -442,7 +498,7 @@ class CrossEntropyLoss(Loss):
         return float(per_sample.sum() / logits.shape[0])
 
     def backward_from_logits(self) -> np.ndarray:
-        r"""The fused gradient :math:`\partial L/\partial Z = (P - Y)/N`.
+        r"""The fused gradient :math:`\partial L/\partial Z = (P - Y)/N`; :math:`(P - \tilde Y)/N` with label smoothing.
 
         This is where the softmax Jacobian and the cross-entropy derivative
         cancel: :math:`\partial L/\partial z_j = \sum_k (-y_k/p_k)\,p_k([k = j] - p_j) = p_j - y_j`

@@ -17,10 +17,83 @@ import math
 import numpy as np
 
 from . import _npz, schedules
-from ._checks import check_bool, check_fraction, check_learning_rate, check_nonnegative, check_positive_float
+from ._checks import (
+    check_bool,
+    check_clipping,
+    check_fraction,
+    check_learning_rate,
+    check_nonnegative,
+    check_positive_float,
+)
 from .schedules import LearningRateSchedule
 
-__all__ = ["Optimizer", "SGD", "Adam", "Adagrad", "RMSprop", "AdamW"]
+__all__ = ["Optimizer", "SGD", "Adam", "Adagrad", "RMSprop", "AdamW", "clip_gradients"]
+
+
+def clip_gradients(grads, *, clipnorm=None, clipvalue=None, global_clipnorm=None) -> tuple[list, bool]:
+    r"""The gradients clipped as Keras 3's optimizers clip them, and whether anything changed.
+
+    With :math:`g_j` the gradient of the :math:`j`-th parameter array:
+
+    .. math::
+
+        \text{clipnorm} = c_{\text{norm}}:&\quad g_j \leftarrow
+            \frac{g_j\, c_{\text{norm}}}{\max(\lVert g_j\rVert, c_{\text{norm}})} \\
+        \text{global clipnorm} = c_{\text{norm}}:&\quad g_j \leftarrow
+            g_j\, c_{\text{norm}} \min\Big(\frac{1}{\lVert g\rVert}, \frac{1}{c_{\text{norm}}}\Big),
+            \quad \lVert g\rVert^2 = \sum_j \lVert g_j\rVert^2 \\
+        \text{clipvalue} = c_{\text{val}}:&\quad g_j \leftarrow \min(\max(g_j, -c_{\text{val}}), c_{\text{val}})
+
+    (norms are Euclidean over all entries; the last rule is elementwise). The first two
+    keep each gradient's direction, the third does not. Written operation for operation as
+    Keras does (``tf.clip_by_norm``, ``clip_by_global_norm``, ``tf.clip_by_value``).
+
+    Parameters
+    ----------
+    grads : list of ndarray
+    clipnorm, clipvalue, global_clipnorm : float > 0 or None
+        At most one of them.
+
+    Returns
+    -------
+    clipped : list of ndarray
+        New arrays (``grads`` is left alone); ``grads`` itself when no argument is set.
+    active : bool
+        Whether the clipping changed the direction or length of some gradient (a norm above
+        the threshold, or an entry outside :math:`[-c_{\text{val}}, c_{\text{val}}]`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = [np.array([3.0, 4.0]), np.array([0.5])]          # norms 5 and 0.5
+    >>> clipped, active = clip_gradients(g, clipnorm=1.0)    # each array to norm at most 1
+    >>> [c.round(6).tolist() for c in clipped], active
+    ([[0.6, 0.8], [0.5]], True)
+    >>> clipped, _ = clip_gradients(g, global_clipnorm=1.0)  # all together: joint norm 5.025
+    >>> [c.round(6).tolist() for c in clipped]
+    [[0.597022, 0.79603], [0.099504]]
+    >>> clip_gradients(g, clipvalue=1.0)[0][0].tolist()       # entry by entry: direction changes
+    [1.0, 1.0]
+    """
+    check_clipping(clipnorm, clipvalue, global_clipnorm)
+    if clipnorm is not None:
+        clipped, active = [], False
+        for g in grads:
+            l2sum = np.sum(np.square(g))
+            norm = np.sqrt(l2sum) if l2sum > 0 else l2sum
+            active = active or bool(norm > clipnorm)
+            clipped.append((g * clipnorm) / np.maximum(norm, clipnorm))  # tf.clip_by_norm
+        return clipped, active
+    if global_clipnorm is not None:
+        norm = np.sqrt(np.sum([np.sum(np.square(g)) for g in grads]))
+        c = global_clipnorm
+        with np.errstate(divide="ignore"):
+            scale = c * np.minimum(1.0 / norm, 1.0 / c) + (norm - norm)  # NaN for a non-finite norm, as Keras
+        return [g * scale for g in grads], bool(norm > c)
+    if clipvalue is not None:
+        v = clipvalue
+        return [np.clip(g, -v, v) for g in grads], any(bool(np.any(np.abs(g) > v)) for g in grads)
+    return list(grads), False
 
 
 class Optimizer:
@@ -31,6 +104,11 @@ class Optimizer:
     learning_rate : float or LearningRateSchedule
         The step size :math:`\eta`, > 0, or a schedule from :mod:`nnbook.schedules`
         evaluated at ``iterations``, once per step.
+    clipnorm, clipvalue, global_clipnorm : float > 0 or None
+        Gradient clipping as Keras's optimizer arguments of the same names (at most one):
+        each step first clips the gradients with :func:`clip_gradients`, before the update
+        rule (and its momentum or moments) sees them. ``clipped_steps`` counts the steps
+        in which the clipping changed something.
 
     Examples
     --------
@@ -44,9 +122,12 @@ class Optimizer:
     ([0.5, 1.5], 1)
     """
 
-    def __init__(self, learning_rate):
+    def __init__(self, learning_rate, *, clipnorm=None, clipvalue=None, global_clipnorm=None):
         self.learning_rate = learning_rate  # a float > 0 or a schedule: see the property below
+        self._clipping = check_clipping(clipnorm, clipvalue, global_clipnorm)
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.iterations = 0
+        self.clipped_steps = 0
 
     @property
     def learning_rate(self):
@@ -88,8 +169,12 @@ class Optimizer:
                 raise RuntimeError(f"no gradient for parameter {name!r}: run a backward pass before the update")
             if p.shape != g.shape:
                 raise ValueError(f"gradient of {name!r} has shape {g.shape}, parameter has {p.shape}")
+        arrays = [g for _, g in grads]
+        if any(value is not None for value in self._clipping.values()):
+            arrays, active = clip_gradients(arrays, **self._clipping)  # before the rule, as Keras
+            self.clipped_steps += active
         lr = self.learning_rate
-        for (name, p), (_, g) in zip(params, grads):
+        for (name, p), g in zip(params, arrays):
             self._update(name, p, g, lr)
         self.iterations += 1
 
@@ -115,10 +200,15 @@ class Optimizer:
         lr = self._learning_rate
         if isinstance(lr, LearningRateSchedule):
             lr = {"class": type(lr).__name__, **{k: v for k, v in vars(lr).items() if not k.startswith("_")}}
-        return {"class": type(self).__name__, "learning_rate": lr, **self._hyperparameters()}
+        clipping = {name: value for name, value in self._clipping.items() if value is not None}
+        return {"class": type(self).__name__, "learning_rate": lr, **self._hyperparameters(), **clipping}
 
     def _hyperparameters(self) -> dict:
         return {}
+
+    def _clip_repr(self) -> str:
+        """``", clipnorm=1.0"`` for the argument set, or ``""``."""
+        return "".join(f", {name}={value}" for name, value in self._clipping.items() if value is not None)
 
     def get_state(self) -> dict:
         """Copies of the slots (``"velocities/layer1.W"``, ...) and the step count ``"iterations"``.
@@ -239,6 +329,8 @@ class SGD(Optimizer):
         :math:`\mu`.
     nesterov : bool
         Nesterov's form of momentum.
+    clipnorm, clipvalue, global_clipnorm : float > 0 or None
+        Gradient clipping, at most one (see :class:`Optimizer` and :func:`clip_gradients`).
 
     Examples
     --------
@@ -250,8 +342,17 @@ class SGD(Optimizer):
     [0.71]
     """
 
-    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False) -> None:
-        super().__init__(learning_rate)
+    def __init__(
+        self,
+        learning_rate: float = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        *,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+    ) -> None:
+        super().__init__(learning_rate, clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm)
         self.momentum = check_fraction(momentum, "momentum")
         nesterov = check_bool(nesterov, "nesterov")
         if nesterov and momentum == 0:
@@ -277,7 +378,10 @@ class SGD(Optimizer):
             param += v
 
     def __repr__(self):
-        return f"SGD(learning_rate={self.learning_rate}, momentum={self.momentum}, nesterov={self.nesterov})"
+        return (
+            f"SGD(learning_rate={self.learning_rate}, momentum={self.momentum}, "
+            f"nesterov={self.nesterov}{self._clip_repr()})"
+        )
 
 
 class Adam(Optimizer):
@@ -306,6 +410,8 @@ class Adam(Optimizer):
     beta_1 : float in (0, 1), default 0.9
     beta_2 : float in (0, 1), default 0.999
     epsilon : float > 0, default 1e-7 (Keras' default; the paper uses 1e-8)
+    clipnorm, clipvalue, global_clipnorm : float > 0 or None
+        Gradient clipping, at most one (see :class:`Optimizer` and :func:`clip_gradients`).
 
     Examples
     --------
@@ -317,9 +423,17 @@ class Adam(Optimizer):
     """
 
     def __init__(
-        self, learning_rate: float = 1e-3, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7
+        self,
+        learning_rate: float = 1e-3,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        *,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
     ) -> None:
-        super().__init__(learning_rate)
+        super().__init__(learning_rate, clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm)
         self.beta_1 = check_fraction(beta_1, "beta_1", low_inclusive=False)
         self.beta_2 = check_fraction(beta_2, "beta_2", low_inclusive=False)
         self.epsilon = check_positive_float(epsilon, "epsilon")
@@ -343,7 +457,7 @@ class Adam(Optimizer):
     def __repr__(self):
         return (
             f"Adam(learning_rate={self.learning_rate}, beta_1={self.beta_1}, "
-            f"beta_2={self.beta_2}, epsilon={self.epsilon})"
+            f"beta_2={self.beta_2}, epsilon={self.epsilon}{self._clip_repr()})"
         )
 
 
@@ -372,6 +486,8 @@ class Adagrad(Optimizer):
     learning_rate : float or schedule, default 1e-3
     initial_accumulator_value : float >= 0, default 0.1
     epsilon : float > 0, default 1e-7
+    clipnorm, clipvalue, global_clipnorm : float > 0 or None
+        Gradient clipping, at most one (see :class:`Optimizer` and :func:`clip_gradients`).
 
     Examples
     --------
@@ -383,8 +499,17 @@ class Adagrad(Optimizer):
     [0.82]
     """
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7):
-        super().__init__(learning_rate)
+    def __init__(
+        self,
+        learning_rate=0.001,
+        initial_accumulator_value: float = 0.1,
+        epsilon: float = 1e-7,
+        *,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+    ):
+        super().__init__(learning_rate, clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm)
         self.initial_accumulator_value = check_nonnegative(initial_accumulator_value, "initial_accumulator_value")
         self.epsilon = check_positive_float(epsilon, "epsilon")
         self.accumulators: dict[str, np.ndarray] = {}
@@ -402,7 +527,7 @@ class Adagrad(Optimizer):
     def __repr__(self):
         return (
             f"Adagrad(learning_rate={self.learning_rate}, "
-            f"initial_accumulator_value={self.initial_accumulator_value}, epsilon={self.epsilon})"
+            f"initial_accumulator_value={self.initial_accumulator_value}, epsilon={self.epsilon}{self._clip_repr()})"
         )
 
 
@@ -437,6 +562,8 @@ class RMSprop(Optimizer):
     centered : bool, default False
         Divide by the root of the estimated *variance* :math:`v - \bar g^2` of the
         gradient instead of its second moment :math:`v`.
+    clipnorm, clipvalue, global_clipnorm : float > 0 or None
+        Gradient clipping, at most one (see :class:`Optimizer` and :func:`clip_gradients`).
 
     Examples
     --------
@@ -454,8 +581,12 @@ class RMSprop(Optimizer):
         momentum: float = 0.0,
         epsilon: float = 1e-7,
         centered: bool = False,
+        *,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
     ):
-        super().__init__(learning_rate)
+        super().__init__(learning_rate, clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm)
         self.rho = check_fraction(rho, "rho")
         self.momentum = check_fraction(momentum, "momentum")
         self.epsilon = check_positive_float(epsilon, "epsilon")
@@ -493,7 +624,7 @@ class RMSprop(Optimizer):
     def __repr__(self):
         return (
             f"RMSprop(learning_rate={self.learning_rate}, rho={self.rho}, momentum={self.momentum}, "
-            f"epsilon={self.epsilon}, centered={self.centered})"
+            f"epsilon={self.epsilon}, centered={self.centered}{self._clip_repr()})"
         )
 
 
@@ -524,6 +655,8 @@ class AdamW(Adam):
     weight_decay : float >= 0, default 0.004
     beta_1, beta_2, epsilon
         As :class:`Adam`.
+    clipnorm, clipvalue, global_clipnorm : float > 0 or None
+        Gradient clipping, at most one (see :class:`Optimizer` and :func:`clip_gradients`).
 
     Examples
     --------
@@ -541,8 +674,20 @@ class AdamW(Adam):
         beta_1: float = 0.9,
         beta_2: float = 0.999,
         epsilon: float = 1e-7,
+        *,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
     ):
-        super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+        super().__init__(
+            learning_rate,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm,
+        )
         self.weight_decay = check_nonnegative(weight_decay, "weight_decay")
 
     def _hyperparameters(self):
@@ -555,7 +700,7 @@ class AdamW(Adam):
     def __repr__(self):
         return (
             f"AdamW(learning_rate={self.learning_rate}, weight_decay={self.weight_decay}, beta_1={self.beta_1}, "
-            f"beta_2={self.beta_2}, epsilon={self.epsilon})"
+            f"beta_2={self.beta_2}, epsilon={self.epsilon}{self._clip_repr()})"
         )
 
 

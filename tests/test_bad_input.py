@@ -12,6 +12,8 @@ import pytest
 
 from nnbook import (
     ELU,
+    L1,
+    L1L2,
     L2,
     SGD,
     Adagrad,
@@ -573,6 +575,57 @@ OPTION_CASES = [
         r"weight_decay must be a finite number >= 0, got -0.01",
     ),
     ("adamw decay none", lambda: AdamW(weight_decay=None), TypeError, r"weight_decay must be a number >= 0"),
+    # L1 and L1L2
+    ("L1 negative", lambda: L1(-0.01), ValueError, r"l1 must be a finite number >= 0, got -0.01"),
+    ("L1 NaN", lambda: L1(NAN), ValueError, r"l1 must be a finite number >= 0, got nan"),
+    ("L1 string", lambda: L1("0.01"), TypeError, r"l1 must be a number >= 0, got '0.01'"),
+    ("L1L2 negative l2", lambda: L1L2(0.01, -1.0), ValueError, r"l2 must be a finite number >= 0, got -1.0"),
+    ("L1L2 negative l1", lambda: L1L2(l1=-2), ValueError, r"l1 must be a finite number >= 0, got -2"),
+    ("L1 NaN weights", lambda: L1().penalty(np.array([NAN])), ValueError, r"L1.penalty: the weights contain NaN"),
+    ("L1L2 int weights", lambda: L1L2().gradient(np.array([1, 2])), TypeError, r"floating-point weight array"),
+    # label smoothing
+    (
+        "smoothing 1",
+        lambda: CrossEntropyLoss(label_smoothing=1.0),
+        ValueError,
+        r"label_smoothing must lie in \[0, 1\), got 1.0",
+    ),
+    (
+        "smoothing negative",
+        lambda: CrossEntropyLoss(label_smoothing=-0.1),
+        ValueError,
+        r"must lie in \[0, 1\), got -0.1",
+    ),
+    ("smoothing NaN", lambda: CrossEntropyLoss(label_smoothing=NAN), ValueError, r"must lie in \[0, 1\), got nan"),
+    (
+        "smoothing string",
+        lambda: CrossEntropyLoss(label_smoothing="0.1"),
+        TypeError,
+        r"label_smoothing must be a number",
+    ),
+    ("smoothing bool", lambda: CrossEntropyLoss(label_smoothing=True), TypeError, r"got True \(bool\)"),
+    # gradient clipping
+    ("clipnorm 0", lambda: SGD(0.1, clipnorm=0.0), ValueError, r"clipnorm must be a finite number > 0, got 0.0"),
+    ("clipnorm negative", lambda: Adam(clipnorm=-1.0), ValueError, r"clipnorm must be a finite number > 0, got -1.0"),
+    ("clipnorm NaN", lambda: RMSprop(clipnorm=NAN), ValueError, r"clipnorm must be a finite number > 0, got nan"),
+    ("clipvalue 0", lambda: Adagrad(clipvalue=0), ValueError, r"clipvalue must be a finite number > 0, got 0"),
+    ("clipvalue negative", lambda: AdamW(clipvalue=-0.5), ValueError, r"clipvalue must be a finite number > 0"),
+    ("clipvalue string", lambda: SGD(0.1, clipvalue="1"), TypeError, r"clipvalue must be a positive number, got '1'"),
+    ("global_clipnorm inf", lambda: Adam(global_clipnorm=INF), ValueError, r"global_clipnorm must be a finite"),
+    ("global_clipnorm -1", lambda: SGD(0.1, global_clipnorm=-1), ValueError, r"global_clipnorm must be a finite"),
+    (
+        "clipnorm and global_clipnorm",
+        lambda: Adam(clipnorm=1.0, global_clipnorm=1.0),
+        ValueError,
+        r"only one of clipnorm, clipvalue and global_clipnorm can be set, got clipnorm=1.0, clipvalue=None, "
+        r"global_clipnorm=1.0",
+    ),
+    (
+        "clipnorm and clipvalue",
+        lambda: SGD(0.1, momentum=0.9, clipnorm=1.0, clipvalue=0.5),
+        ValueError,
+        r"only one of clipnorm, clipvalue and global_clipnorm can be set",
+    ),
     ("rmsprop rho 1", lambda: RMSprop(rho=1.0), ValueError, r"rho must lie in \[0, 1\)"),
     ("rmsprop momentum negative", lambda: RMSprop(momentum=-0.5), ValueError, r"momentum must lie in \[0, 1\)"),
     ("rmsprop epsilon 0", lambda: RMSprop(epsilon=0.0), ValueError, r"epsilon must be a finite number > 0"),

@@ -15,6 +15,8 @@ import tensorflow as tf  # noqa: E402
 from nnbook import (  # noqa: E402
     ELU,
     GELU,
+    L1,
+    L1L2,
     L2,
     SGD,
     Adagrad,
@@ -979,3 +981,277 @@ def test_weights_and_moving_statistics_copy_back_from_keras():
         assert np.array_equal(bn_a.moving_variance, bn_b.moving_variance)
     with pytest.raises(ValueError, match="BatchNormalization layers"):
         copy_weights_from_keras(to_keras(NeuralNetwork([4, 8, 6, 3], ["tanh", "relu", "softmax"], rng=0)), fresh)
+
+
+# -- gradient clipping ---------------------------------------------------------------------------
+
+CLIP_PARITY = 1e-12  # relative, over 200 float64 steps
+
+CLIPPED_OPTIMIZERS = {
+    "sgd": lambda **c: SGD(0.05, **c),
+    "momentum": lambda **c: SGD(0.05, momentum=0.9, **c),
+    "adam": lambda **c: Adam(0.01, **c),
+    "adamw": lambda **c: AdamW(0.01, weight_decay=0.1, **c),
+    "adagrad": lambda **c: Adagrad(0.05, **c),
+    "rmsprop": lambda **c: RMSprop(0.005, momentum=0.5, **c),
+}
+CLIP_ARGUMENTS = {"clipnorm": 0.5, "global_clipnorm": 0.5, "clipvalue": 0.1}
+
+
+def clipped_trajectory(optimizer, steps=200):
+    """200 steps on inputs scaled by 3: the gradients are large enough for the clipping to act."""
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(48, 4)) * 3, rng.integers(0, 3, size=48)
+    net = NeuralNetwork([4, 8, 6, 3], ["relu", "relu", "softmax"], rng=0)
+    result = compare_trajectories(net, X, y, CrossEntropyLoss(), optimizer, steps=steps, batch_size=16, rng=4)
+    scale = max(np.abs(result.loss_keras).max(), *(np.abs(p).max() for _, p in net.parameters()))
+    return result, result.max_diff / scale
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("clip", CLIP_ARGUMENTS)
+@pytest.mark.parametrize("opt", CLIPPED_OPTIMIZERS)
+def test_clipped_optimizers_agree_for_200_steps(opt, clip):
+    optimizer = CLIPPED_OPTIMIZERS[opt](**{clip: CLIP_ARGUMENTS[clip]})
+    result, relative = clipped_trajectory(optimizer)
+    assert optimizer.clipped_steps >= 150  # the clipping really acted, in most steps
+    assert result.loss_nnbook[-1] < result.loss_nnbook[0]
+    assert relative < CLIP_PARITY, relative
+
+
+def test_keras_gets_the_clipping_argument_exactly():
+    for clip, value in {"clipnorm": 0.3, "global_clipnorm": 0.7, "clipvalue": 0.1}.items():
+        for make in CLIPPED_OPTIMIZERS.values():
+            keras_opt = keras_optimizer(make(**{clip: value}))
+            assert getattr(keras_opt, clip) == value and isinstance(getattr(keras_opt, clip), np.float64)
+            assert all(getattr(keras_opt, other) is None for other in CLIP_ARGUMENTS if other != clip)
+
+
+class GlobalNormWherePerVariableAsked(SGD):
+    """Wrong: asked for clipnorm (each array), clips all arrays by their joint norm."""
+
+    def step(self, params, grads):
+        from nnbook.optimizers import clip_gradients
+
+        clipped, _ = clip_gradients([g for _, g in grads], global_clipnorm=self.clipnorm)
+        saved, self._clipping = self._clipping, {}
+        try:
+            super().step(params, [(name, g) for (name, _), g in zip(grads, clipped)])
+        finally:
+            self._clipping = saved
+
+
+class PerVariableWhereGlobalAsked(Adam):
+    """Wrong: asked for global_clipnorm, clips each array by its own norm."""
+
+    def step(self, params, grads):
+        from nnbook.optimizers import clip_gradients
+
+        clipped, _ = clip_gradients([g for _, g in grads], clipnorm=self.global_clipnorm)
+        saved, self._clipping = self._clipping, {}
+        try:
+            super().step(params, [(name, g) for (name, _), g in zip(grads, clipped)])
+        finally:
+            self._clipping = saved
+
+
+class ClipValueByScaling(Adagrad):
+    """Wrong: asked for clipvalue, scales each array so that its largest entry is at most the value
+    (keeps the direction; Keras clips entry by entry)."""
+
+    def _update(self, name, param, grad, lr):
+        super()._update(name, param, grad * (self.clipvalue / max(np.abs(grad).max(), self.clipvalue)), lr)
+
+    def step(self, params, grads):
+        saved, self._clipping = self._clipping, {}
+        try:
+            super().step(params, grads)
+        finally:
+            self._clipping = saved
+
+
+class ClipTheStepNotTheGradient(SGD):
+    """Wrong: momentum sees the raw gradient; the clipping is applied to the velocity."""
+
+    def _update(self, name, param, grad, lr):
+        v = self._slot(self.velocities, name, param)
+        v[...] = v * self.momentum - grad * lr
+        norm = np.sqrt(np.sum(v**2))
+        v[...] = v * self.clipnorm / max(norm, self.clipnorm)
+        param += v
+
+    def step(self, params, grads):
+        saved, self._clipping = self._clipping, {}
+        try:
+            super().step(params, grads)
+        finally:
+            self._clipping = saved
+
+
+WRONG_CLIPPING = {
+    "global-where-per-variable": lambda: GlobalNormWherePerVariableAsked(0.05, clipnorm=0.5),
+    "per-variable-where-global": lambda: PerVariableWhereGlobalAsked(0.01, global_clipnorm=0.5),
+    "value-by-scaling": lambda: ClipValueByScaling(0.05, clipvalue=0.1),
+    "step-clipped-not-gradient": lambda: ClipTheStepNotTheGradient(0.05, momentum=0.9, clipnorm=0.05),
+}
+
+
+@pytest.mark.parametrize("wrong", WRONG_CLIPPING)
+def test_a_wrong_clipping_rule_is_detected(wrong):
+    """Keras gets the parent's rule with the same argument; the subclass clips otherwise."""
+    _, relative = clipped_trajectory(WRONG_CLIPPING[wrong](), steps=50)
+    assert relative > 1e3 * CLIP_PARITY, relative
+
+
+# -- L1 and L1L2 ---------------------------------------------------------------------------------
+
+# Keras casts l1 and l2 to float32 first, as for L2: powers of two are exact in both.
+L1_EXACT, L2_FOR_L1L2 = 2.0**-7, 2.0**-6
+
+
+def l1_trajectory(regularizer, optimizer, steps=200):
+    """A 4-8-6-3 network with the penalty on every W, some weights exactly 0 at the start
+    (where the subgradient matters), trained next to its Keras twin; relative gap returned."""
+    rng = np.random.default_rng(11)
+    X, y = rng.normal(size=(48, 4)), rng.integers(0, 3, size=48)
+    net = NeuralNetwork([4, 8, 6, 3], ["relu", "relu", "softmax"], rng=0, kernel_regularizer=regularizer)
+    for layer in net.layers:
+        layer.params["W"][0, :] = 0.0  # one unit's incoming weights start at exactly 0
+    result = compare_trajectories(net, X, y, CrossEntropyLoss(), optimizer, steps=steps, batch_size=16, rng=4)
+    scale = max(np.abs(result.loss_keras).max(), *(np.abs(p).max() for _, p in net.parameters()))
+    return result, result.max_diff / scale
+
+
+L1_REGULARIZERS = {"l1": lambda: L1(L1_EXACT), "l1l2": lambda: L1L2(L1_EXACT, L2_FOR_L1L2)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+@pytest.mark.parametrize("reg", L1_REGULARIZERS)
+def test_l1_networks_agree_for_200_steps(reg, opt):
+    optimizer = SGD(0.05) if opt == "sgd" else Adam(0.01)
+    result, relative = l1_trajectory(L1_REGULARIZERS[reg](), optimizer)
+    assert result.loss_nnbook[-1] < result.loss_nnbook[0]
+    assert relative < 1e-12, relative
+
+
+def test_l1_penalty_and_gradient_at_zero_agree_with_keras():
+    W = np.random.default_rng(0).normal(size=(5, 7))
+    W[0] = 0.0
+    for ours, theirs in [
+        (L1(L1_EXACT), keras.regularizers.L1(L1_EXACT)),
+        (L1L2(L1_EXACT, L2_FOR_L1L2), keras.regularizers.L1L2(L1_EXACT, L2_FOR_L1L2)),
+    ]:
+        w = tf.Variable(W)
+        with tf.GradientTape() as tape:
+            value = theirs(w)
+        grad = np.asarray(tape.gradient(value, w))
+        assert abs(ours.penalty(W) - float(value)) <= 1e-15 * abs(float(value))
+        assert np.max(np.abs(ours.gradient(W) - grad)) < 1e-16
+        assert np.all(grad[0] == 0.0)  # TensorFlow's subgradient of |w| at 0 is 0
+
+
+class HalfL1(L1):
+    """Wrong: a factor 1/2, as some texts write the penalty."""
+
+    def penalty(self, W):
+        return 0.5 * super().penalty(W)
+
+    def gradient(self, W):
+        return 0.5 * super().gradient(W)
+
+
+class L1SignOneAtZero(L1):
+    """Wrong: the subgradient +l1 at w = 0 (np.where(W >= 0, 1, -1)) instead of 0."""
+
+    def gradient(self, W):
+        return self.l1 * np.where(W >= 0, 1.0, -1.0)
+
+
+class L1L2WithoutL1(L1L2):
+    """Wrong: L1L2's gradient forgets the L1 part."""
+
+    def gradient(self, W):
+        return (2 * self.l2) * W
+
+
+WRONG_L1 = {
+    "half": lambda: HalfL1(L1_EXACT),
+    "subgradient-one-at-zero": lambda: L1SignOneAtZero(L1_EXACT),
+    "l1l2-gradient-without-l1": lambda: L1L2WithoutL1(L1_EXACT, L2_FOR_L1L2),
+}
+
+
+@pytest.mark.parametrize("wrong", WRONG_L1)
+def test_a_wrong_l1_is_detected(wrong):
+    """Keras gets the parent's penalty; the subclass's rule differs."""
+    _, relative = l1_trajectory(WRONG_L1[wrong](), SGD(0.05), steps=50)
+    assert relative > 1e-9, relative
+
+
+# -- label smoothing -----------------------------------------------------------------------------
+
+SMOOTHING_CASES = {"softmax": (["relu", "relu", "softmax"], 3), "sigmoid": (["tanh", "tanh", "sigmoid"], 1)}
+
+
+def smoothing_trajectory(loss_fn, case, optimizer, steps=200):
+    acts, n_out = SMOOTHING_CASES[case]
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(48, 4)), rng.integers(0, max(n_out, 2), size=48)
+    net = NeuralNetwork([4, 8, 6, n_out], acts, rng=0)
+    result = compare_trajectories(net, X, y, loss_fn, optimizer, steps=steps, batch_size=16, rng=4)
+    scale = max(np.abs(result.loss_keras).max(), *(np.abs(p).max() for _, p in net.parameters()))
+    return result, result.max_diff / scale
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+@pytest.mark.parametrize("eps", [0.1, 0.3])
+@pytest.mark.parametrize("case", SMOOTHING_CASES)
+def test_label_smoothing_agrees_for_200_steps(case, eps, opt):
+    optimizer = SGD(0.1) if opt == "sgd" else Adam(0.01)
+    result, relative = smoothing_trajectory(CrossEntropyLoss(label_smoothing=eps), case, optimizer)
+    assert result.loss_nnbook[-1] < result.loss_nnbook[0]
+    assert relative < 1e-12, relative
+
+
+def test_keras_gets_the_label_smoothing():
+    for n_out, name in [(3, "CategoricalCrossentropy"), (1, "BinaryCrossentropy")]:
+        net = NeuralNetwork([2, n_out], ["softmax" if n_out > 1 else "sigmoid"], rng=0)
+        loss = keras_loss(CrossEntropyLoss(label_smoothing=0.2), net)
+        assert type(loss).__name__ == name and loss.label_smoothing == 0.2 and loss.from_logits
+
+
+class SmoothingOverOtherClasses(CrossEntropyLoss):
+    """Wrong: the true class gets 1 - eps, the K - 1 others eps / (K - 1) (Keras: + eps / K for all)."""
+
+    def smoothed(self, Y):
+        eps, K = self.label_smoothing, max(Y.shape[1], 2)
+        if Y.shape[1] == 1:
+            return Y * (1 - eps) + (1 - Y) * eps
+        return Y * (1 - eps) + (1 - Y) * eps / (K - 1)
+
+
+class SmoothedLossUnsmoothedGradient(CrossEntropyLoss):
+    """Wrong: the loss uses Y~, the fused gradient forgets it, (P - Y)/N."""
+
+    def value_from_logits(self, logits, Y):
+        self.raw = Y
+        return super().value_from_logits(logits, Y)
+
+    def backward_from_logits(self):
+        return (self.probs - self.raw) / self.probs.shape[0]
+
+
+WRONG_SMOOTHING = {
+    "eps-over-k-minus-1-softmax": (lambda: SmoothingOverOtherClasses(label_smoothing=0.2), "softmax"),
+    "eps-over-k-minus-1-sigmoid": (lambda: SmoothingOverOtherClasses(label_smoothing=0.2), "sigmoid"),
+    "fused-gradient-unsmoothed": (lambda: SmoothedLossUnsmoothedGradient(label_smoothing=0.2), "softmax"),
+}
+
+
+@pytest.mark.parametrize("wrong", WRONG_SMOOTHING)
+def test_a_wrong_label_smoothing_is_detected(wrong):
+    make, case = WRONG_SMOOTHING[wrong]
+    _, relative = smoothing_trajectory(make(), case, SGD(0.1), steps=50)
+    assert relative > 1e-6, relative

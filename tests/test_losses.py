@@ -279,3 +279,67 @@ def test_ce_rejects_rows_not_summing_to_one():
 
 def test_repr():
     assert repr(MSELoss()) == "MSELoss()" and repr(CrossEntropyLoss()) == "CrossEntropyLoss()"
+
+
+# -- label smoothing ---------------------------------------------------------------------------------
+
+
+def test_label_smoothing_targets_by_hand():
+    ce = CrossEntropyLoss(label_smoothing=0.3)
+    Y = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(ce.smoothed(Y), [[0.1, 0.8, 0.1], [0.8, 0.1, 0.1]], rtol=1e-15)
+    np.testing.assert_allclose(ce.smoothed(np.array([[1.0], [0.0]])), [[0.85], [0.15]], rtol=1e-15)  # eps / 2
+    assert CrossEntropyLoss().smoothed(Y) is Y  # no smoothing: the targets themselves
+    assert repr(ce) == "CrossEntropyLoss(label_smoothing=0.3)" and repr(CrossEntropyLoss()) == "CrossEntropyLoss()"
+
+
+def _fd_logits(ce, Z, y, h=1e-6):
+    """Central differences of the fused loss with respect to the logits."""
+    grad = np.zeros_like(Z)
+    for i in np.ndindex(Z.shape):
+        saved = Z[i]
+        Z[i] = saved + h
+        plus = ce.forward_from_logits(Z, y)
+        Z[i] = saved - h
+        minus = ce.forward_from_logits(Z, y)
+        Z[i] = saved
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+@pytest.mark.parametrize("K", [1, 2, 4])
+@pytest.mark.parametrize("eps", [0.1, 0.5])
+def test_label_smoothing_fused_gradient_passes_a_gradient_check(K, eps):
+    rng = np.random.default_rng(K)
+    Z, y = rng.normal(size=(6, K)) * 2, rng.integers(0, max(K, 2), size=6)
+    ce = CrossEntropyLoss(label_smoothing=eps)
+    ce.forward_from_logits(Z, y)
+    analytic, P = ce.backward_from_logits(), ce.probs.copy()
+    numeric = _fd_logits(ce, Z, y)
+    assert np.linalg.norm(analytic - numeric) / np.linalg.norm(analytic + numeric) < 1e-8
+    # it is (P - Y~) / N; the unsmoothed (P - Y) / N fails the same check
+    Y = CrossEntropyLoss.targets(y, 6, K)
+    np.testing.assert_allclose(analytic, (P - ce.smoothed(Y)) / 6, rtol=1e-13, atol=1e-16)
+    assert np.linalg.norm((P - Y) / 6 - numeric) / np.linalg.norm(numeric) > 0.01
+
+
+@pytest.mark.parametrize("K", [1, 3])
+def test_label_smoothing_from_probabilities_matches_the_fused_loss_and_its_gradient(K):
+    rng = np.random.default_rng(7)
+    Z, y = rng.normal(size=(5, K)), rng.integers(0, max(K, 2), size=5)
+    P = 1 / (1 + np.exp(-Z)) if K == 1 else np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+    fused, plain = CrossEntropyLoss(label_smoothing=0.2), CrossEntropyLoss(label_smoothing=0.2)
+    assert fused.forward_from_logits(Z, y) == pytest.approx(plain.forward(P, y), rel=1e-13)
+    plain.forward(P, y)
+    Y_smooth = plain.smoothed(CrossEntropyLoss.targets(y, 5, K))
+    if K > 1:  # rows must sum to 1, so no finite differences entry by entry: dL/dP = -Y~ / (N P)
+        np.testing.assert_allclose(plain.backward(), -Y_smooth / (5 * P), rtol=1e-14)
+        return
+    h, grad = 1e-7, np.zeros_like(P)  # one output: p is free in (0, 1)
+    for i in np.ndindex(P.shape):
+        Pp, Pm = P.copy(), P.copy()
+        Pp[i] += h
+        Pm[i] -= h
+        grad[i] = (plain.forward(Pp, y) - plain.forward(Pm, y)) / (2 * h)
+    plain.forward(P, y)
+    np.testing.assert_allclose(plain.backward(), grad, rtol=1e-6)

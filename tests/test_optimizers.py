@@ -611,3 +611,95 @@ def test_a_saved_optimizer_continues_exactly(optimizer, tmp_path):
         again.step(copies, g)
     for (_, a), (_, b) in zip(params, copies):
         np.testing.assert_array_equal(a, b)
+
+
+# -- gradient clipping (Keras's clipnorm, clipvalue, global_clipnorm) ---------------------------
+
+
+def ref_clip(grads, *, clipnorm=None, clipvalue=None, global_clipnorm=None):
+    """Clipping written from the formulas, entry by entry in plain Python floats."""
+    flat = [[float(x) for x in np.ravel(g)] for g in grads]
+    if clipnorm is not None:
+        out = []
+        for entries in flat:
+            norm = math.sqrt(sum(x * x for x in entries))
+            out.append([x * clipnorm / max(norm, clipnorm) for x in entries])
+    elif global_clipnorm is not None:
+        norm = math.sqrt(sum(x * x for entries in flat for x in entries))
+        out = [[x * global_clipnorm / max(norm, global_clipnorm) for x in entries] for entries in flat]
+    else:
+        out = [[min(max(x, -clipvalue), clipvalue) for x in entries] for entries in flat]
+    return [np.reshape(o, np.shape(g)) for o, g in zip(out, grads)]
+
+
+CLIPPING = [{"clipnorm": 1.0}, {"global_clipnorm": 1.0}, {"clipvalue": 0.3}]
+
+
+@pytest.mark.parametrize("clip", CLIPPING, ids=lambda c: next(iter(c)))
+def test_clip_gradients_matches_the_formulas(clip):
+    from nnbook.optimizers import clip_gradients
+
+    rng = np.random.default_rng(0)
+    for scale in (0.01, 1.0, 10.0):
+        grads = [rng.normal(size=s) * scale for s in SHAPES.values()]
+        before = [g.copy() for g in grads]
+        clipped, active = clip_gradients(grads, **clip)
+        assert all(np.array_equal(g, b) for g, b in zip(grads, before))  # the input is left alone
+        for c, r in zip(clipped, ref_clip(grads, **clip)):
+            assert rel_error(c, r) < 1e-14
+        assert active == (scale > 0.01)  # only the smallest gradients pass unchanged
+
+
+def test_clipping_by_norm_keeps_the_direction_and_by_value_does_not():
+    from nnbook.optimizers import clip_gradients
+
+    g = [np.array([3.0, 4.0]), np.array([0.0, 12.0])]
+    per_var, _ = clip_gradients(g, clipnorm=1.0)
+    assert [float(np.linalg.norm(c)) for c in per_var] == pytest.approx([1.0, 1.0])
+    total, _ = clip_gradients(g, global_clipnorm=1.0)
+    assert np.sqrt(sum(np.sum(c**2) for c in total)) == pytest.approx(1.0)
+    assert total[0] / g[0] == pytest.approx(total[1][1] / g[1][1])  # one common factor
+    by_value, _ = clip_gradients(g, clipvalue=1.0)
+    assert by_value[0].tolist() == [1.0, 1.0]  # the direction changed
+    zero, active = clip_gradients([np.zeros(3)], clipnorm=1.0)  # a zero gradient stays zero
+    assert zero[0].tolist() == [0.0, 0.0, 0.0] and not active
+
+
+@pytest.mark.parametrize("clip", CLIPPING, ids=lambda c: next(iter(c)))
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda **c: SGD(0.1, **c),
+        lambda **c: SGD(0.1, momentum=0.9, **c),
+        lambda **c: Adam(0.1, **c),
+        lambda **c: AdamW(0.1, weight_decay=0.1, **c),
+        lambda **c: Adagrad(0.1, **c),
+        lambda **c: RMSprop(0.1, momentum=0.5, **c),
+    ],
+    ids=["sgd", "momentum", "adam", "adamw", "adagrad", "rmsprop"],
+)
+def test_every_optimizer_clips_before_its_rule(make, clip):
+    """An optimizer with clipping equals the same optimizer without it fed the clipped gradients."""
+    from nnbook.optimizers import clip_gradients
+
+    rng = np.random.default_rng(1)
+    clipped_opt, plain_opt = make(**clip), make()
+    ours = {n: rng.normal(size=s) for n, s in SHAPES.items()}
+    theirs = {n: p.copy() for n, p in ours.items()}
+    for _ in range(N_STEPS):
+        grads = [(n, rng.normal(size=s) * 5) for n, s in SHAPES.items()]
+        clipped_opt.step(list(ours.items()), grads)
+        clipped, _ = clip_gradients([g for _, g in grads], **clip)
+        plain_opt.step(list(theirs.items()), [(n, g) for (n, _), g in zip(grads, clipped)])
+    assert all(np.array_equal(ours[n], theirs[n]) for n in SHAPES)
+    assert clipped_opt.clipped_steps == N_STEPS
+
+
+def test_clipping_shows_in_repr_config_and_survives_save(tmp_path):
+    opt = Adam(0.1, clipnorm=1.0)
+    assert repr(opt) == "Adam(learning_rate=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-07, clipnorm=1.0)"
+    assert opt.get_config()["clipnorm"] == 1.0 and "clipvalue" not in opt.get_config()
+    opt.save(tmp_path / "adam.npz")
+    again = Optimizer.load(tmp_path / "adam.npz")
+    assert repr(again) == repr(opt) and again.clipnorm == 1.0
+    assert repr(SGD(0.1, global_clipnorm=2.0)).endswith("nesterov=False, global_clipnorm=2.0)")
