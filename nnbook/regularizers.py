@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_nonnegative
-from ._checks import check_weights as _as_weights
+from ._checks import check_weights
 
 __all__ = ["Regularizer", "L2", "L1", "L1L2", "regularizer_from_config"]
 
@@ -119,7 +119,7 @@ class L2(Regularizer):
         -------
         float
         """
-        W = _as_weights(W, "L2.penalty")
+        W = check_weights(W, "L2.penalty")
         return float(self.l2 * np.sum(np.square(W)))
 
     def gradient(self, W: np.ndarray) -> np.ndarray:
@@ -135,7 +135,7 @@ class L2(Regularizer):
         ndarray
             Same shape as ``W``.
         """
-        W = _as_weights(W, "L2.gradient")
+        W = check_weights(W, "L2.gradient")
         return (2 * self.l2) * W
 
     def get_config(self) -> dict:
@@ -191,7 +191,7 @@ class L1(Regularizer):
         -------
         float
         """
-        W = _as_weights(W, "L1.penalty")
+        W = check_weights(W, "L1.penalty")
         return float(self.l1 * np.sum(np.abs(W)))
 
     def gradient(self, W: np.ndarray) -> np.ndarray:
@@ -207,7 +207,7 @@ class L1(Regularizer):
         ndarray
             Same shape as ``W``.
         """
-        W = _as_weights(W, "L1.gradient")
+        W = check_weights(W, "L1.gradient")
         return self.l1 * np.sign(W)
 
     def get_config(self) -> dict:
@@ -261,7 +261,7 @@ class L1L2(Regularizer):
         -------
         float
         """
-        W = _as_weights(W, "L1L2.penalty")
+        W = check_weights(W, "L1L2.penalty")
         return float(self.l1 * np.sum(np.abs(W)) + self.l2 * np.sum(np.square(W)))
 
     def gradient(self, W: np.ndarray) -> np.ndarray:
@@ -277,7 +277,7 @@ class L1L2(Regularizer):
         ndarray
             Same shape as ``W``.
         """
-        W = _as_weights(W, "L1L2.gradient")
+        W = check_weights(W, "L1L2.gradient")
         return self.l1 * np.sign(W) + (2 * self.l2) * W
 
     def get_config(self) -> dict:
