@@ -296,12 +296,14 @@ class Sequential(Saveable):
             dL/dX (None without ``input_grad``).
         """
         first = self.layers[0]
-        first.needs_input_grad = input_grad
-        *hidden, last = self.layers
-        grad = last.backward_from_z(grad_output) if from_logits else last.backward(grad_output)
-        for layer in reversed(hidden):
-            grad = layer.backward(grad)
-        first.needs_input_grad = True
+        first.needs_input_grad = input_grad  # the input is data: dL/dX would cost a matrix product for nothing
+        try:
+            *hidden, last = self.layers
+            grad = last.backward_from_z(grad_output) if from_logits else last.backward(grad_output)
+            for layer in reversed(hidden):
+                grad = layer.backward(grad)
+        finally:
+            first.needs_input_grad = True  # restored even if a layer raises
         return grad
 
     def predict(self, X: np.ndarray) -> np.ndarray:
