@@ -993,8 +993,8 @@ def holm(p_values) -> np.ndarray:
 
     Sort the :math:`m` p-values, :math:`p_{(1)} \\le \\dots \\le p_{(m)}`; the adjusted value
     of the :math:`j`-th is :math:`\\max_{i \\le j} \\min(1, (m - i + 1)\\,p_{(i)})`. Rejecting
-    every hypothesis whose adjusted p-value is at most :math:`\alpha` keeps the probability of
-    any false rejection at most :math:`\alpha`, whatever the dependence between the tests
+    every hypothesis whose adjusted p-value is at most :math:`\\alpha` keeps the probability of
+    any false rejection at most :math:`\\alpha`, whatever the dependence between the tests
     (Holm 1979, *Scandinavian Journal of Statistics* 6, 65-70). It is never less powerful than
     Bonferroni's :math:`m\\,p_i`.
 

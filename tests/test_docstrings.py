@@ -104,3 +104,39 @@ def test_the_validation_catches_a_missing_parameter(monkeypatch):
     encode.__qualname__ = "encode_for_the_test"
     codes = {code for code, _ in validate("nnbook.targets.encode_for_the_test")["errors"]}
     assert "PR01" in codes
+
+
+def control_characters(text: str) -> list[str]:
+    """Characters below U+0020 other than newline and tab: in a docstring, the trace of an
+    unescaped backslash (``"\\alpha"`` is a bell and ``lpha``), which breaks the formula on the
+    API page."""
+    return sorted({repr(c) for c in text if ord(c) < 32 and c not in "\n\t"})
+
+
+def test_no_docstring_holds_a_control_character():
+    import importlib
+    import pkgutil
+
+    import nnbook
+
+    found = {}
+    for info in pkgutil.iter_modules(nnbook.__path__):
+        module = importlib.import_module(f"nnbook.{info.name}")
+        members = [(info.name, module), *vars(module).items()]
+        members += [
+            (f"{name}.{attr}", getattr(value, "fget", value))
+            for name, cls in vars(module).items()
+            if isinstance(cls, type)
+            for attr, value in vars(cls).items()
+        ]
+        for name, obj in members:
+            doc = getattr(obj, "__doc__", None)
+            if isinstance(doc, str) and getattr(obj, "__module__", module.__name__) == module.__name__:
+                if bad := control_characters(doc):
+                    found[f"{info.name}.{name}"] = bad
+    assert not found, found
+
+
+def test_the_control_character_check_catches_an_unescaped_backslash():
+    assert control_characters("at most :math:`\alpha`") == ["'\\x07'"]  # noqa: the bug on purpose
+    assert control_characters("at most :math:`\\alpha`\n") == []
