@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_nonnegative
-from ._checks import check_weights
+from ._checks import check_nonnegative, check_weights
 
 __all__ = ["Regularizer", "L2", "L1", "L1L2", "regularizer_from_config"]
 

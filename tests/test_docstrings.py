@@ -138,5 +138,5 @@ def test_no_docstring_holds_a_control_character():
 
 
 def test_the_control_character_check_catches_an_unescaped_backslash():
-    assert control_characters("at most :math:`\alpha`") == ["'\\x07'"]  # noqa: the bug on purpose
+    assert control_characters("at most :math:`\alpha`") == ["'\\x07'"]  # an unescaped backslash on purpose
     assert control_characters("at most :math:`\\alpha`\n") == []
