@@ -20,6 +20,18 @@ class ClassifierMixin:
 
     The output layer (``layers[-1]``) decides: a softmax gives one probability per class, a
     single sigmoid unit the probability of class 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnbook import NeuralNetwork
+    >>> net = NeuralNetwork([2, 4, 1], ["relu", "sigmoid"], rng=0)  # a ClassifierMixin
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])
+    >>> proba = net.predict_proba(X)
+    >>> proba.shape, bool(np.allclose(proba.sum(axis=1), 1.0))
+    ((3, 2), True)
+    >>> net.predict_classes(X).shape
+    (3,)
     """
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:

@@ -177,6 +177,13 @@ class Selection:
         Setting -> ndarray of the score on each fold (for paired comparisons).
     touched : ndarray of int
         Every index the selection passed to the scoring function: the cases it saw.
+
+    Examples
+    --------
+    >>> folds = [(np.array([0, 1]), np.array([2])), (np.array([1, 2]), np.array([0]))]
+    >>> selection = choose_setting(["a", "b"], lambda s, tr, va: float(s == "b"), folds)
+    >>> selection.best, selection.fold_scores["b"].tolist(), selection.touched.tolist()
+    ('a', [1.0, 1.0], [0, 1, 2])
     """
 
     best: Hashable
@@ -251,6 +258,17 @@ class FoldFit:
         early stopping kept).
     history : dict or None
         The network's training history (:func:`~nnbook.training.train_network`).
+
+    Examples
+    --------
+    >>> from nnbook import NeuralNetwork
+    >>> net = NeuralNetwork([2, 3, 1], ["relu", "sigmoid"], rng=0)
+    >>> fit = FoldFit(net, mean=np.array([1.0, 2.0]), scale=np.array([2.0, 4.0]), val_loss=0.5)
+    >>> p = fit.predict([[1.0, 2.0], [3.0, 6.0]])  # scaled to [0, 0] and [1, 1] first
+    >>> p.shape, bool(np.all((0 < p) & (p < 1)))
+    ((2,), True)
+    >>> bool(np.allclose(p, net.forward(np.array([[0.0, 0.0], [1.0, 1.0]]))[:, 0]))
+    True
     """
 
     model: object

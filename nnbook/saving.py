@@ -26,6 +26,17 @@ class Saveable:
     A subclass has ``layers``, ``names`` (one name per layer, such as ``"layer1"`` or ``"bn1"``)
     and the class method ``from_layers(layers, **config)``, as
     :class:`~nnbook.sequential.Sequential` has.
+
+    Examples
+    --------
+    >>> from nnbook import Dense, Sequential
+    >>> from nnbook.saving import Saveable
+    >>> isinstance(Sequential([Dense(2, 3)]), Saveable)
+    True
+    >>> a, b = Sequential([Dense(2, 3, rng=0)]), Sequential([Dense(2, 3, rng=1)])
+    >>> b.set_state(a.get_state())
+    >>> bool((a.layers[0].W == b.layers[0].W).all())
+    True
     """
 
     def get_state(self) -> dict:
