@@ -109,7 +109,14 @@ def limited_threads(measure):
 
 
 def calibrate(fn, min_time: float = 0.003) -> int:
-    """Number of calls of ``fn`` that take at least ``min_time`` seconds (at least 1)."""
+    """Number of calls of ``fn`` that take at least ``min_time`` seconds (at least 1).
+
+    Examples
+    --------
+    >>> n = calibrate(lambda: sum(range(100)), min_time=1e-4)
+    >>> isinstance(n, int), n >= 1
+    (True, True)
+    """
     number = 1
     while True:
         start = time.perf_counter()
@@ -130,6 +137,12 @@ def interleaved_times(contenders: dict, repeats: int = 25, min_time: float = 0.0
     (untimed) before every round: training steps change the weights, and a network trained
     for thousands of steps on one batch drifts into subnormal numbers, whose arithmetic is
     many times slower, at a point that depends on how often each contender ran.
+
+    Examples
+    --------
+    >>> rounds = interleaved_times({"a": lambda: None, "b": lambda: None}, repeats=3, min_time=1e-4)
+    >>> sorted(rounds), rounds["a"].shape, bool((rounds["b"] > 0).all())
+    (['a', 'b'], (3,), True)
     """
     numbers = {name: calibrate(fn, min_time) for name, fn in contenders.items()}
     rounds = {name: np.empty(repeats) for name in contenders}
@@ -148,7 +161,14 @@ def interleaved_times(contenders: dict, repeats: int = 25, min_time: float = 0.0
 
 
 def best_times(contenders: dict, repeats: int = 25, min_time: float = 0.003) -> dict:
-    """Seconds per call of each ``name -> fn``: the best of ``repeats`` interleaved rounds."""
+    """Seconds per call of each ``name -> fn``: the best of ``repeats`` interleaved rounds.
+
+    Examples
+    --------
+    >>> best = best_times({"a": lambda: None, "b": lambda: None}, repeats=2, min_time=1e-4)
+    >>> sorted(best), type(best["a"]).__name__, best["a"] > 0
+    (['a', 'b'], 'float', True)
+    """
     return {name: float(t.min()) for name, t in interleaved_times(contenders, repeats, min_time).items()}
 
 
@@ -157,6 +177,12 @@ def speed_ratio(rounds: dict, a: str, b: str) -> float:
 
     The best round of each is the one least disturbed by other work on the machine; since the
     rounds interleave the contenders, each had the same chances of a quiet round.
+
+    Examples
+    --------
+    >>> rounds = {"fast": np.array([0.3, 0.1, 0.2]), "slow": np.array([0.5, 0.4, 0.6])}
+    >>> speed_ratio(rounds, "fast", "slow"), speed_ratio(rounds, "slow", "fast")
+    (4.0, 0.25)
     """
     return float(rounds[b].min() / rounds[a].min())
 
@@ -167,6 +193,16 @@ class HandWrittenNetwork:
 
     Same layout as nnbook (``W`` of shape (n_out, n_in)) and the same arithmetic, so that after
     a step both hold the same weights (checked by :func:`check_same_step`).
+
+    Examples
+    --------
+    >>> net = NeuralNetwork([2, 4, 3], ["relu", "softmax"], rng=0)
+    >>> hand = HandWrittenNetwork.like(net)
+    >>> [W.shape for W in hand.W], [b.shape for b in hand.b]
+    ([(4, 2), (3, 4)], [(4,), (3,)])
+    >>> X, labels, Y = make_batch([2, 4, 3], batch=5, dtype=np.float64)
+    >>> bool(np.isclose(hand.step(X, Y), net.train_step(X, labels, CrossEntropyLoss())))  # the same loss
+    True
     """
 
     def __init__(self, weights, biases, learning_rate: float = LEARNING_RATE):
@@ -210,7 +246,15 @@ class HandWrittenNetwork:
 
 # -- the Keras step -------------------------------------------------------------------------------
 def keras_step(sizes, dtype, X, labels, learning_rate: float = LEARNING_RATE):
-    """A no-argument callable running one compiled Keras training step, or None without TensorFlow."""
+    """A no-argument callable running one compiled Keras training step, or None without TensorFlow.
+
+    Examples
+    --------
+    >>> X, labels, _ = make_batch((2, 4, 3), 8, np.float32)
+    >>> step = keras_step((2, 4, 3), np.float32, X, labels)  # doctest: +SKIP
+    >>> step is None or (step() > 0 and callable(step.reset))  # doctest: +SKIP
+    True
+    """
     try:
         from .compare import import_keras
 
@@ -270,6 +314,12 @@ def tensorflow_settings() -> dict:
         ``"onednn"``: whether oneDNN's kernels are on (``TF_ENABLE_ONEDNN_OPTS``; on by default
         for x86 CPUs), ``"intra_op_threads"`` and ``"inter_op_threads"`` (0: TensorFlow's default,
         one per core), ``"cores"`` (``os.cpu_count()``) and the versions of TensorFlow and Keras.
+
+    Examples
+    --------
+    >>> settings = tensorflow_settings()  # doctest: +SKIP
+    >>> settings == {} or sorted(settings)  # doctest: +SKIP
+    ['cores', 'inter_op_threads', 'intra_op_threads', 'keras', 'onednn', 'tensorflow']
     """
     try:
         from .compare import import_keras
@@ -323,14 +373,33 @@ def _tensorflow_products(dtype, n: int = PEAK_N, batch: int = 256) -> dict:
 
 # -- measurements ---------------------------------------------------------------------------------
 def step_flops(sizes, batch: int) -> int:
-    """Floating-point operations of the matrix products of one step (no dL/dX for the input)."""
+    """Floating-point operations of the matrix products of one step (no dL/dX for the input).
+
+    Examples
+    --------
+    Three products per layer (forward, dL/dW, dL/dX), ``2 * batch * n_in * n_out`` operations
+    each, less the first layer's dL/dX: ``2 * 4 * (3 * (2*3 + 3*1) - 2*3)``.
+
+    >>> step_flops((2, 3, 1), batch=4)
+    168
+    """
     products = [n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])]
     return 2 * batch * (3 * sum(products) - products[0])
 
 
 @dataclass
 class StepResult:
-    """Samples per second of each contender on one network, batch size and dtype."""
+    """Samples per second of each contender on one network, batch size and dtype.
+
+    Examples
+    --------
+    >>> rounds = {"nnbook": np.array([0.5, 0.25]), "numpy": np.array([0.125])}  # seconds per step
+    >>> result = StepResult("tiny", (2, 4, 3), 8, "float64", rounds)
+    >>> {name: float(v) for name, v in result.samples_per_s.items()}  # batch / best round
+    {'nnbook': 32.0, 'numpy': 64.0}
+    >>> result.ratio()
+    0.5
+    """
 
     case: str
     sizes: tuple
@@ -360,7 +429,16 @@ class StepResult:
 
 
 def make_batch(sizes, batch: int, dtype, seed: int = 1):
-    """Inputs of shape (batch, sizes[0]), integer labels and their one-hot rows."""
+    """Inputs of shape (batch, sizes[0]), integer labels and their one-hot rows.
+
+    Examples
+    --------
+    >>> X, labels, Y = make_batch((2, 4, 3), batch=5, dtype=np.float32)
+    >>> X.shape, X.dtype, labels.shape, Y.shape
+    ((5, 2), dtype('float32'), (5,), (5, 3))
+    >>> bool((Y.argmax(axis=1) == labels).all()), Y.sum(axis=1).tolist()
+    (True, [1.0, 1.0, 1.0, 1.0, 1.0])
+    """
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((batch, sizes[0])).astype(dtype)
     labels = rng.integers(0, sizes[-1], size=batch)
@@ -369,7 +447,13 @@ def make_batch(sizes, batch: int, dtype, seed: int = 1):
 
 
 def check_same_step(sizes=(4, 8, 6, 3), batch: int = 5) -> float:
-    """Largest weight difference after one nnbook step and one hand-written step from the same weights."""
+    """Largest weight difference after one nnbook step and one hand-written step from the same weights.
+
+    Examples
+    --------
+    >>> check_same_step()
+    0.0
+    """
     net = NeuralNetwork(list(sizes), ["relu"] * (len(sizes) - 2) + ["softmax"], LEARNING_RATE, rng=0)
     hand = HandWrittenNetwork.like(net)
     X, labels, Y = make_batch(sizes, batch, np.float64)
@@ -387,6 +471,14 @@ def measure_step(case, sizes, batch, dtype, *, repeats: int = 25, peak: bool = F
     ``peak``: also time a 1024 x 1024 matrix product in the same rounds, for
     ``peak_fraction``. ``other``: another copy of nnbook (``make bench --other DIR`` loads one),
     timed as ``other``.
+
+    Examples
+    --------
+    >>> result = measure_step("tiny", (2, 4, 3), 8, np.float64, repeats=2)
+    >>> result.case, result.sizes, result.dtype, sorted(result.rounds), result.rounds["nnbook"].shape
+    ('tiny', (2, 4, 3), 'float64', ['nnbook', 'numpy'], (2,))
+    >>> result.ratio() > 0, result.peak_fraction is None
+    (True, True)
     """
     sizes = list(sizes)
     acts = ["relu"] * (len(sizes) - 2) + ["softmax"]
@@ -438,6 +530,13 @@ def measure_keras(results: list[StepResult], repeats: int = 25) -> dict:
         rates of TensorFlow's products (see ``_tensorflow_products``), ``{}`` without TensorFlow.
         Each result's ``keras_peak_fraction`` is its step's rate of floating-point operations
         over TensorFlow's ``matmul`` rate in the same dtype.
+
+    Examples
+    --------
+    >>> results = [measure_step("tiny", (2, 4, 3), 8, np.float32, repeats=1)]
+    >>> rates = measure_keras(results, repeats=1)  # doctest: +SKIP
+    >>> rates == {} or (sorted(rates), results[0].keras_samples_per_s > 0)  # doctest: +SKIP
+    (['products', 'settings'], True)
     """
     try:  # through nnbook.compare: the book's TensorFlow settings, unless TensorFlow is already imported
         from .compare import import_keras
@@ -518,6 +617,12 @@ def measure_keras_defaults(cases=CASES, dtype=np.float32, repeats: int = 5, time
     dict
         ``{"settings": tensorflow_settings(), "samples_per_s": {case: value}}`` as measured in
         that process, ``{}`` without TensorFlow.
+
+    Examples
+    --------
+    >>> found = measure_keras_defaults([("tiny", (2, 4, 3), 8)], repeats=1)  # doctest: +SKIP
+    >>> found == {} or sorted(found["samples_per_s"])  # doctest: +SKIP
+    ['tiny']
     """
     env = {key: value for key, value in os.environ.items() if key not in SETTINGS_VARIABLES}
     request = {
@@ -552,7 +657,14 @@ def _keras_defaults_main(request: dict) -> dict:
 
 def measure_steps(cases=CASES, dtypes=DTYPES, *, keras: bool = True, repeats: int = 25, other=None) -> list[StepResult]:
     """:func:`measure_step` for every case and dtype, with the peak fraction for the largest case,
-    then (``keras``) :func:`measure_keras` for all of them."""
+    then (``keras``) :func:`measure_keras` for all of them.
+
+    Examples
+    --------
+    >>> results = measure_steps([("tiny", (2, 4, 3), 8)], [np.float64], keras=False, repeats=1)
+    >>> [(r.case, r.dtype) for r in results], bool(results[-1].peak_fraction > 0)  # the last case gets the peak
+    ([('tiny', 'float64')], True)
+    """
     results = []
     for dtype in dtypes:
         for i, (case, sizes, batch) in enumerate(cases):
@@ -564,7 +676,16 @@ def measure_steps(cases=CASES, dtypes=DTYPES, *, keras: bool = True, repeats: in
 
 
 def hand_written_epoch(hand: HandWrittenNetwork, X, Y, X_val, Y_val, batch_size, rng) -> dict:
-    """One epoch of the hand-written loop: shuffled batches, then validation loss and accuracy."""
+    """One epoch of the hand-written loop: shuffled batches, then validation loss and accuracy.
+
+    Examples
+    --------
+    >>> hand = HandWrittenNetwork.like(NeuralNetwork([2, 4, 3], ["relu", "softmax"], rng=0))
+    >>> X, _, Y = make_batch((2, 4, 3), batch=10, dtype=np.float64)
+    >>> epoch = hand_written_epoch(hand, X[:8], Y[:8], X[8:], Y[8:], 4, np.random.default_rng(0))
+    >>> sorted(epoch), 0 <= epoch["val_acc"] <= 1, epoch["train_loss"] > 0
+    (['train_acc', 'train_loss', 'val_acc', 'val_loss'], True, True)
+    """
     n = X.shape[0]
     order = rng.permutation(n)
     total, correct = 0.0, 0
@@ -584,7 +705,14 @@ def hand_written_epoch(hand: HandWrittenNetwork, X, Y, X_val, Y_val, batch_size,
 
 @limited_threads
 def measure_epoch(repeats: int = 25, batch_size: int = 32, other=None) -> dict:
-    """Seconds per epoch of ``train_network`` and of the hand-written loop on the spirals (2-64-32-3)."""
+    """Seconds per epoch of ``train_network`` and of the hand-written loop on the spirals (2-64-32-3).
+
+    Examples
+    --------
+    >>> epoch = measure_epoch(repeats=1, batch_size=64)
+    >>> sorted(epoch["seconds"]), epoch["batch_size"], epoch["ratio"] > 0, epoch["other_ratio"]
+    (['nnbook', 'numpy'], 64, True, None)
+    """
     X, _, y = generate_spiral_data(200, 3, rng=0)
     X_train, X_val, y_train, y_val = train_val_split(X, y, rng=0)
     Y_train, Y_val = np.eye(3)[y_train], np.eye(3)[y_val]
@@ -630,6 +758,12 @@ def per_sample_vs_batched(sizes=(64, 128, 64, 10), batch: int = 64, repeats: int
     """How many times faster one batched ``compute_gradients`` is than a loop over the samples.
 
     Both give the same gradient (checked); the loop averages ``batch`` single-sample gradients.
+
+    Examples
+    --------
+    >>> ratio = per_sample_vs_batched(sizes=(2, 4, 3), batch=4, repeats=1)
+    >>> type(ratio).__name__, ratio > 0
+    ('float', True)
     """
     sizes = list(sizes)
     net = NeuralNetwork(sizes, ["relu"] * (len(sizes) - 2) + ["softmax"], rng=0)
@@ -658,7 +792,14 @@ def softmax_backward_times(n_classes: int = 10, batch: int = 256, repeats: int =
     loop, the vectorised vector-Jacobian product, and the fused (P - Y)/N; all three agree (checked).
 
     Returns ``{"loop / vectorised": ..., "vectorised / fused": ...}``: how many times slower the
-    first is than the second."""
+    first is than the second.
+
+    Examples
+    --------
+    >>> ratios = softmax_backward_times(n_classes=3, batch=4, repeats=1)
+    >>> list(ratios), all(r > 0 for r in ratios.values())
+    (['loop / vectorised', 'vectorised / fused'], True)
+    """
     from .activations import Softmax
     from .pitfalls import LoopSoftmax
 
@@ -689,7 +830,16 @@ def softmax_backward_times(n_classes: int = 10, batch: int = 256, repeats: int =
 
 
 def table(results: list[StepResult], epoch: dict | None = None) -> str:
-    """The results as a plain-text table (samples per second and ratios)."""
+    """The results as a plain-text table (samples per second and ratios).
+
+    Examples
+    --------
+    >>> rounds = {"nnbook": np.array([0.5]), "numpy": np.array([0.25])}
+    >>> result = StepResult("tiny", (2, 4, 3), 8, "float64", rounds)
+    >>> lines = table([result]).splitlines()
+    >>> len(lines), lines[0].split()[:3], lines[1].split()
+    (2, ['network', 'dtype', 'nnbook/s'], ['2-4-3/B8', 'float64', '16', '32', '-', '0.50', '-'])
+    """
     has_other = any("other" in r.samples_per_s for r in results)
     lines = [
         f"{'network':<22}{'dtype':<9}{'nnbook/s':>11}{'numpy/s':>11}{'keras/s':>11}"
