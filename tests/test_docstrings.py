@@ -7,6 +7,7 @@ the base class (Sphinx shows the inherited docstring), so it is validated throug
 
 import importlib
 import inspect
+import re
 
 import pytest
 from numpydoc.validate import validate
@@ -140,3 +141,70 @@ def test_no_docstring_holds_a_control_character():
 def test_the_control_character_check_catches_an_unescaped_backslash():
     assert control_characters("at most :math:`\alpha`") == ["'\\x07'"]  # an unescaped backslash on purpose
     assert control_characters("at most :math:`\\alpha`\n") == []
+
+
+def lacks_examples(obj) -> bool:
+    """Whether the docstring of ``obj`` has no numpydoc ``Examples`` section with a doctest."""
+    doc = inspect.getdoc(obj) or ""
+    section = re.search(r"^Examples\n-{8,}\n(.*?)(?=^\S.*\n-{3,}\n|\Z)", doc, re.MULTILINE | re.DOTALL)
+    return section is None or ">>>" not in section.group(1)
+
+
+def public_functions_and_classes():
+    """(qualified name, object) of every function and class named in the ``__all__`` of a public
+    module of nnbook and defined in that module."""
+    import pkgutil
+
+    import nnbook
+
+    for info in pkgutil.iter_modules(nnbook.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"nnbook.{info.name}")
+        for name in dict.fromkeys(getattr(module, "__all__", [])):
+            obj = getattr(module, name)
+            if (inspect.isclass(obj) or inspect.isfunction(obj)) and obj.__module__ == module.__name__:
+                yield f"{module.__name__}.{name}", obj
+
+
+def test_every_public_function_and_class_has_examples():
+    found = dict(public_functions_and_classes())
+    assert "nnbook.benchmark.calibrate" in found and "nnbook.saving.Saveable" in found
+    missing = sorted(name for name, obj in found.items() if lacks_examples(obj))
+    assert not missing, missing
+
+
+def test_the_examples_check_catches_a_function_without_one():
+    def documented(x):
+        """Double ``x``.
+
+        Examples
+        --------
+        >>> documented(2)
+        4
+        """
+
+    def undocumented(x):
+        """Double ``x``.
+
+        Returns
+        -------
+        int
+        """
+
+    def examples_without_a_doctest(x):
+        """Double ``x``.
+
+        Examples
+        --------
+        Call it on 2.
+
+        Returns
+        -------
+        int
+        """
+
+    assert not lacks_examples(documented)
+    assert lacks_examples(undocumented)
+    assert lacks_examples(examples_without_a_doctest)
+    assert lacks_examples(lambda: None)  # no docstring at all
