@@ -4,23 +4,18 @@ A count does not depend on the machine (a timing does): run it with
 ``python benchmarks/call_counts.py``. The step is a direct
 ``net.train_step(X, Y, CrossEntropyLoss(), optimizer=SGD(0.01))`` on a 2-64-32-3 ReLU/softmax
 network, a batch of 32 with one-hot targets, and the same step written by hand
-(:class:`train_step.HandWrittenNetwork`).
+(:class:`nnbook.benchmark.HandWrittenNetwork`).
 """
 
 from __future__ import annotations
 
 import cProfile
 import pstats
-import sys
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from train_step import HandWrittenNetwork, make_batch  # noqa: E402
-
-from nnbook import SGD, CrossEntropyLoss, NeuralNetwork  # noqa: E402
+from nnbook import SGD, CrossEntropyLoss, NeuralNetwork
+from nnbook.benchmark import HandWrittenNetwork, make_batch
 
 SIZES, BATCH, STEPS = (2, 64, 32, 3), 32, 100
 
