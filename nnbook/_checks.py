@@ -342,7 +342,7 @@ def check_batch(X, y, loss_fn, n_inputs: int, n_outputs: int, dtype) -> CheckedB
 
 
 def check_clipping(clipnorm, clipvalue, global_clipnorm) -> dict:
-    """The gradient-clipping arguments of an optimizer as a dict, or raise TypeError or ValueError.
+    """The gradient-clipping arguments of an optimizer that are set, as a dict, or raise TypeError or ValueError.
 
     Each is None or a finite number > 0, and at most one is set (as in Keras, which
     raises a ValueError when two are given; Keras silently ignores a value <= 0, nnbook refuses it).
@@ -356,7 +356,7 @@ def check_clipping(clipnorm, clipvalue, global_clipnorm) -> dict:
             "only one of clipnorm, clipvalue and global_clipnorm can be set, got "
             + ", ".join(f"{name}={value}" for name, value in given.items())
         )
-    return given
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def check_label_smoothing(value) -> float:

@@ -170,7 +170,7 @@ class Optimizer:
             if p.shape != g.shape:
                 raise ValueError(f"gradient of {name!r} has shape {g.shape}, parameter has {p.shape}")
         arrays = [g for _, g in grads]
-        if any(value is not None for value in self._clipping.values()):
+        if self._clipping:  # only the arguments that are set
             arrays, active = clip_gradients(arrays, **self._clipping)  # before the rule, as Keras
             self.clipped_steps += active
         lr = self.learning_rate
@@ -200,15 +200,14 @@ class Optimizer:
         lr = self._learning_rate
         if isinstance(lr, LearningRateSchedule):
             lr = {"class": type(lr).__name__, **{k: v for k, v in vars(lr).items() if not k.startswith("_")}}
-        clipping = {name: value for name, value in self._clipping.items() if value is not None}
-        return {"class": type(self).__name__, "learning_rate": lr, **self._hyperparameters(), **clipping}
+        return {"class": type(self).__name__, "learning_rate": lr, **self._hyperparameters(), **self._clipping}
 
     def _hyperparameters(self) -> dict:
         return {}
 
     def _clip_repr(self) -> str:
         """``", clipnorm=1.0"`` for the argument set, or ``""``."""
-        return "".join(f", {name}={value}" for name, value in self._clipping.items() if value is not None)
+        return "".join(f", {name}={value}" for name, value in self._clipping.items())
 
     def get_state(self) -> dict:
         """Copies of the slots (``"velocities/layer1.W"``, ...) and the step count ``"iterations"``.
