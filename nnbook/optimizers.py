@@ -171,12 +171,18 @@ class Optimizer:
                 raise ValueError(f"gradient of {name!r} has shape {g.shape}, parameter has {p.shape}")
         arrays = [g for _, g in grads]
         if self._clipping:  # only the arguments that are set
-            arrays, active = clip_gradients(arrays, **self._clipping)  # before the rule, as Keras
-            self.clipped_steps += active
+            arrays = self._clip(arrays)  # before the rule, as Keras
         lr = self.learning_rate
         for (name, p), g in zip(params, arrays):
             self._update(name, p, g, lr)
         self.iterations += 1
+
+    def _clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
+        """The step's gradients clipped by the optimizer's argument (:func:`clip_gradients`), counted
+        in ``clipped_steps`` when the clipping changed something."""
+        clipped, active = clip_gradients(grads, **self._clipping)
+        self.clipped_steps += active
+        return clipped
 
     def _update(self, name: str, param: np.ndarray, grad: np.ndarray, lr) -> None:
         raise NotImplementedError

@@ -1030,62 +1030,41 @@ def test_keras_gets_the_clipping_argument_exactly():
 class GlobalNormWherePerVariableAsked(SGD):
     """Wrong: asked for clipnorm (each array), clips all arrays by their joint norm."""
 
-    def step(self, params, grads):
+    def _clip(self, grads):
         from nnbook.optimizers import clip_gradients
 
-        clipped, _ = clip_gradients([g for _, g in grads], global_clipnorm=self.clipnorm)
-        saved, self._clipping = self._clipping, {}
-        try:
-            super().step(params, [(name, g) for (name, _), g in zip(grads, clipped)])
-        finally:
-            self._clipping = saved
+        return clip_gradients(grads, global_clipnorm=self.clipnorm)[0]
 
 
 class PerVariableWhereGlobalAsked(Adam):
     """Wrong: asked for global_clipnorm, clips each array by its own norm."""
 
-    def step(self, params, grads):
+    def _clip(self, grads):
         from nnbook.optimizers import clip_gradients
 
-        clipped, _ = clip_gradients([g for _, g in grads], clipnorm=self.global_clipnorm)
-        saved, self._clipping = self._clipping, {}
-        try:
-            super().step(params, [(name, g) for (name, _), g in zip(grads, clipped)])
-        finally:
-            self._clipping = saved
+        return clip_gradients(grads, clipnorm=self.global_clipnorm)[0]
 
 
 class ClipValueByScaling(Adagrad):
     """Wrong: asked for clipvalue, scales each array so that its largest entry is at most the value
     (keeps the direction; Keras clips entry by entry)."""
 
-    def _update(self, name, param, grad, lr):
-        super()._update(name, param, grad * (self.clipvalue / max(np.abs(grad).max(), self.clipvalue)), lr)
-
-    def step(self, params, grads):
-        saved, self._clipping = self._clipping, {}
-        try:
-            super().step(params, grads)
-        finally:
-            self._clipping = saved
+    def _clip(self, grads):
+        return [g * (self.clipvalue / max(np.abs(g).max(), self.clipvalue)) for g in grads]
 
 
 class ClipTheStepNotTheGradient(SGD):
     """Wrong: momentum sees the raw gradient; the clipping is applied to the velocity."""
 
+    def _clip(self, grads):
+        return grads  # the gradient is not clipped ...
+
     def _update(self, name, param, grad, lr):
         v = self._slot(self.velocities, name, param)
         v[...] = v * self.momentum - grad * lr
         norm = np.sqrt(np.sum(v**2))
-        v[...] = v * self.clipnorm / max(norm, self.clipnorm)
+        v[...] = v * self.clipnorm / max(norm, self.clipnorm)  # ... the velocity is
         param += v
-
-    def step(self, params, grads):
-        saved, self._clipping = self._clipping, {}
-        try:
-            super().step(params, grads)
-        finally:
-            self._clipping = saved
 
 
 WRONG_CLIPPING = {
